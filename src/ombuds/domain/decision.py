@@ -1,0 +1,93 @@
+"""Decision: the verdict for one content item; Notice: its statement of reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    ALLOW = "allow"
+    LABEL = "label"
+    REVIEW = "review"
+    BLOCK = "block"
+
+    @property
+    def severity(self) -> int:
+        return _SEVERITY[self]
+
+    @property
+    def restricts(self) -> bool:
+        """Whether the action restricts the content (and so owes the user a notice)."""
+        return self is not Action.ALLOW
+
+
+_SEVERITY = {Action.ALLOW: 0, Action.LABEL: 1, Action.REVIEW: 2, Action.BLOCK: 3}
+
+
+class Tier(StrEnum):
+    INLINE = "inline"  # before delivery: exact hashes and text rules, microseconds
+    DEFERRED = "deferred"  # after delivery: decoding, perceptual hashes, OCR, documents
+
+
+class Reason(StrEnum):
+    OUT_OF_SCOPE = "out_of_scope"  # no policy covers the content: nothing was computed
+    NO_MATCH = "no_match"
+    MATCHED = "matched"
+    UNSCANNABLE = "unscannable"  # the content could not be analysed (corrupt, too large...)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One thing that matched: a bank entry or a lexicon rule."""
+
+    source: str  # "bank" or "lexicon"
+    name: str  # bank or lexicon name
+    rule_id: str  # public id of the bank entry or lexicon rule
+    category: str
+    signal_type: str = ""  # for banks
+    distance: int | None = None  # for perceptual signals
+    matched_text: tuple[str, ...] = ()  # for lexicons: the terms found, as normalized
+    spans: tuple[tuple[int, int], ...] = ()  # for lexicons: offsets in the normalized text
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """The statement of reasons owed to the affected user for a restricting decision."""
+
+    notice_id: str
+    decision_id: str
+    content_id: str
+    author_id: str
+    action: Action
+    category: str
+    policy: str
+    ground: str
+    automated_detection: bool
+    automated_decision: bool
+    matched: tuple[str, ...]  # public ids of the rules or bank entries
+    how_to_appeal: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    decision_id: str
+    content_id: str
+    author_id: str
+    conversation_id: str
+    content_kind: str
+    action: Action
+    reason: Reason
+    tier: Tier
+    created_at: datetime
+    elapsed_us: float
+    category: str = ""
+    policy: str = ""
+    evidence: tuple[Evidence, ...] = ()
+    signal_types: tuple[str, ...] = ()  # signal types computed for this decision
+    notice: Notice | None = None
+    supersedes: str | None = None  # a deferred decision points at the inline one it changes
+    detail: str = ""  # e.g. why content was unscannable
+    extra: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,31 @@
+"""Policy: a scope, the banks and lexicons it uses, and the action per category."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from ombuds.domain.decision import Action
+from ombuds.domain.scope import Scope
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    name: str
+    scope: Scope
+    banks: tuple[str, ...] = ()
+    lexicons: tuple[str, ...] = ()
+    actions: Mapping[str, Action] = field(default_factory=dict)
+    # Action for a matched category that `actions` does not name.
+    default_action: Action = Action.REVIEW
+    # The terms-of-service clause (or law) a notice cites as the ground for restriction.
+    ground: str = ""
+    description: str = ""
+    enabled: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "actions", MappingProxyType(dict(self.actions)))
+
+    def action_for(self, category: str) -> Action:
+        return self.actions.get(category, self.default_action)

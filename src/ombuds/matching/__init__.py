@@ -1,0 +1,1 @@
+"""Matching: signal types, indexes (exact, perceptual, text) and the lexicon compiler."""

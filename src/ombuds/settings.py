@@ -1,0 +1,94 @@
+"""The one settings object: `OMBUDS_*` environment variables over an optional TOML file over defaults.
+
+Every field's description is its documentation; a test checks the README lists each one.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from ombuds.errors import ConfigError
+
+MiB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OMBUDS_", extra="forbid", frozen=True)
+
+    home: Path = Field(
+        default=Path(".ombuds"),
+        description="Workspace folder: the SQLite database and index snapshots live here.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the store; default: SQLite file `<home>/ombuds.db`. "
+        "Use `postgresql+psycopg://user@host/db` for PostgreSQL.",
+    )
+    max_file_bytes: int = Field(
+        default=256 * MiB,
+        gt=0,
+        description="Largest image or file Ombuds reads; larger ones are rejected as unscannable.",
+    )
+    max_text_chars: int = Field(
+        default=100_000,
+        gt=0,
+        description="Longest text message matched; longer text is matched on its first part only.",
+    )
+    text_backend: Literal["hyperscan", "pyahocorasick"] = Field(
+        default="hyperscan",
+        description="Multi-pattern engine for lexicons (hyperscan is the faster; see benchmarks).",
+    )
+    appeal_url: str = Field(
+        default="https://example.invalid/appeals",
+        description="Where notices tell users to appeal; the notice id is appended.",
+    )
+    debug: bool = Field(
+        default=False, description="Show Python tracebacks for unexpected errors in the CLI."
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = os.environ.get("OMBUDS_CONFIG")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'ombuds.db'}"
+
+
+# `OMBUDS_CONFIG` names the optional TOML file; it is read by `load_settings`, not a field.
+CONFIG_FILE_VARIABLE = "OMBUDS_CONFIG"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning validation problems into a ConfigError that names the field."""
+    config_file = os.environ.get(CONFIG_FILE_VARIABLE)
+    if config_file and not Path(config_file).is_file():
+        raise ConfigError(f"config file not found: {config_file}", field=CONFIG_FILE_VARIABLE)
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(first["msg"], field=f"OMBUDS_{name.upper()}", file=config_file) from exc
+    except ValueError as exc:  # a malformed TOML file
+        raise ConfigError(str(exc), file=config_file) from exc
