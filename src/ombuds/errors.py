@@ -78,9 +78,7 @@ class ScopeSyntaxError(InputError):
 
     def __init__(self, message: str, *, source: str, column: int, field: str | None = None):
         pointer = " " * (column - 1) + "^"
-        super().__init__(
-            f"{message} at column {column}\n    {source}\n    {pointer}", field=field
-        )
+        super().__init__(f"{message} at column {column}\n    {source}\n    {pointer}", field=field)
         self.source = source
         self.column = column
 

@@ -25,7 +25,10 @@ class LexiconRule:
 
 @dataclass(frozen=True, slots=True)
 class Lexicon:
-    """`separator_insensitive` makes `b.a.d w-o-r-d` match `bad word` (opt in: it widens matches)."""
+    """`separator_insensitive` makes `b.a.d w-o-r-d` match `bad word`.
+
+    Opt in: it widens what matches, so a lexicon chooses it.
+    """
 
     name: str
     rules: tuple[LexiconRule, ...]

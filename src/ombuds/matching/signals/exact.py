@@ -29,8 +29,7 @@ class _HexDigestSignal(SignalType):
         canonical = value.strip().lower()
         if not re.fullmatch(f"[0-9a-f]{{{self.hex_chars}}}", canonical):
             raise SignalFormatError(
-                f"malformed {self.name}: expected {self.hex_chars} hex characters, "
-                f"got {value!r}",
+                f"malformed {self.name}: expected {self.hex_chars} hex characters, got {value!r}",
                 field="signal_str",
             )
         return canonical
@@ -41,7 +40,7 @@ class MD5Signal(_HexDigestSignal):
     hex_chars = 32
 
     def _digest(self, data: bytes) -> str:
-        # MD5 here identifies known files, as every hash-sharing program does; it is no security use.
+        # MD5 identifies known files, as every hash-sharing program does: no security use.
         return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 

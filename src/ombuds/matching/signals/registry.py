@@ -27,10 +27,16 @@ class SignalTypeRegistry:
         return signal_type
 
     def load_plugins(self) -> None:
-        """Register every signal type declared in the entry-point group (once)."""
+        """Register every signal type declared in the entry-point group (once).
+
+        A type registered explicitly before this runs keeps its name: an application may
+        replace a built-in on purpose.
+        """
         if self._plugins_loaded:
             return
         for ep in entry_points(group=ENTRY_POINT_GROUP):
+            if ep.name in self._types:
+                continue
             cls = ep.load()
             if not (isinstance(cls, type) and issubclass(cls, SignalType)):
                 raise TypeError(f"entry point {ep.value} is not a SignalType subclass")

@@ -1,0 +1,180 @@
+"""`Engine.submit(content) -> Decision`: the scope gate, then the inline tier.
+
+Content that no policy covers is answered `allow` before anything is computed: no signal,
+no stored row, no counter. That is Ombuds' first promise, so the gate runs first and the
+out-of-scope path touches nothing but the policies' scopes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from ombuds.domain import (
+    Action,
+    Content,
+    ContentKind,
+    Decision,
+    Evidence,
+    Policy,
+    Reason,
+    Signal,
+    Tier,
+)
+from ombuds.engine.banks import BankMatcher
+from ombuds.engine.ids import new_id
+from ombuds.engine.notices import make_notice
+from ombuds.engine.sinks import DecisionSink
+from ombuds.engine.verdict import Verdict, judge
+from ombuds.matching.text import TextMatcher
+from ombuds.settings import Settings
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Engine:
+    def __init__(
+        self,
+        policies: Sequence[Policy],
+        *,
+        text: TextMatcher,
+        banks: BankMatcher,
+        settings: Settings,
+        sink: DecisionSink | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._policies = tuple(p for p in policies if p.enabled)
+        self._text = text
+        self._banks = banks
+        self._settings = settings
+        self._sink = sink
+        self._clock = clock
+
+    @property
+    def policies(self) -> tuple[Policy, ...]:
+        return self._policies
+
+    @property
+    def max_file_bytes(self) -> int:
+        return self._settings.max_file_bytes
+
+    @property
+    def bank_matcher(self) -> BankMatcher:
+        return self._banks
+
+    def covering(self, content: Content) -> list[Policy]:
+        return [p for p in self._policies if p.scope.covers(content.attributes)]
+
+    def submit(self, content: Content) -> Decision:
+        started = time.perf_counter()
+        policies = self.covering(content)
+        if not policies:
+            return _out_of_scope(content)
+        now = self._clock()
+        signals: list[Signal] = []
+        unscannable = ""
+        if content.kind is ContentKind.TEXT:
+            evidence = self._match_text(content, policies)
+        else:
+            unscannable = self._why_unscannable(content)
+            evidence = [] if unscannable else self._match_banks(content, policies, signals, now)
+        verdict = judge(policies, evidence)
+        decision = self._decide(content, verdict, signals, unscannable, now, started)
+        if self._sink is not None:
+            self._sink.accept(decision)
+        return decision
+
+    def flush(self) -> None:
+        if self._sink is not None:
+            self._sink.flush()
+
+    def _match_text(self, content: Content, policies: list[Policy]) -> list[Evidence]:
+        text = (content.text or "")[: self._settings.max_text_chars]
+        lexicons = {name for p in policies for name in p.lexicons}
+        return self._text.match(text, lexicons) if lexicons else []
+
+    def _why_unscannable(self, content: Content) -> str:
+        size = len(content.data or b"")
+        if size > self._settings.max_file_bytes:
+            return f"{size} bytes exceeds the limit of {self._settings.max_file_bytes}"
+        return ""
+
+    def _match_banks(
+        self, content: Content, policies: list[Policy], signals: list[Signal], now: datetime
+    ) -> list[Evidence]:
+        banks = {name for p in policies for name in p.banks}
+        if not banks:
+            return []
+        signals.extend(self._banks.signals(content))
+        return self._banks.match(signals, banks, now)
+
+    def _decide(
+        self,
+        content: Content,
+        verdict: Verdict,
+        signals: list[Signal],
+        unscannable: str,
+        now: datetime,
+        started: float,
+    ) -> Decision:
+        decision_id = new_id("dcs")
+        action, category, reason = verdict.action, verdict.category, Reason.NO_MATCH
+        policy = verdict.policy
+        if unscannable:
+            reason, policy = Reason.UNSCANNABLE, self.covering(content)[0]
+            action, category = policy.action_for("unscannable"), "unscannable"
+        elif verdict.evidence:
+            reason = Reason.MATCHED
+        notice = None
+        if action.restricts and policy is not None:
+            notice = make_notice(
+                decision_id=decision_id,
+                content_id=content.content_id,
+                author_id=content.author_id,
+                action=action,
+                category=category,
+                policy=policy.name,
+                ground=policy.ground,
+                evidence=verdict.evidence,
+                appeal_url=self._settings.appeal_url,
+                now=now,
+            )
+        return Decision(
+            decision_id=decision_id,
+            content_id=content.content_id,
+            author_id=content.author_id,
+            conversation_id=content.conversation_id,
+            content_kind=content.kind.value,
+            action=action,
+            reason=reason,
+            tier=Tier.INLINE,
+            created_at=now,
+            elapsed_us=(time.perf_counter() - started) * 1e6,
+            category=category,
+            policy=policy.name if policy is not None else "",
+            evidence=verdict.evidence,
+            signal_types=tuple(s.signal_type for s in signals),
+            notice=notice,
+            detail=unscannable,
+        )
+
+
+def _out_of_scope(content: Content) -> Decision:
+    # Deliberately bare: no id, no clock, no timing, so nothing about the content is produced.
+    return Decision(
+        decision_id="",
+        content_id=content.content_id,
+        author_id="",
+        conversation_id="",
+        content_kind=content.kind.value,
+        action=Action.ALLOW,
+        reason=Reason.OUT_OF_SCOPE,
+        tier=Tier.INLINE,
+        created_at=datetime.min.replace(tzinfo=UTC),
+        elapsed_us=0.0,
+    )

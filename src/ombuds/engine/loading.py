@@ -1,0 +1,86 @@
+"""Building an engine from the store: policies, the lexicons they use, and the bank index."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Mapping
+
+import numpy as np
+from rich.progress import Progress
+
+from ombuds.domain import BankEntry
+from ombuds.engine.banks import BankMatcher
+from ombuds.engine.engine import Clock, Engine, utc_now
+from ombuds.engine.sinks import DecisionSink
+from ombuds.matching.exact_index import ExactIndex
+from ombuds.matching.signals import IndexKind, SignalTypeRegistry, default_registry
+from ombuds.matching.text import compile_lexicons
+from ombuds.records import Store
+from ombuds.settings import Settings
+
+_LOAD_BATCH = 100_000
+
+
+class EntryCache:
+    """Resolves entry ids to entries through the store, remembering what it has seen."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._known: dict[int, BankEntry] = {}
+
+    def __call__(self, ids: Collection[int]) -> Mapping[int, BankEntry]:
+        missing = [i for i in ids if i not in self._known]
+        if missing:
+            self._known.update(self._store.get_entries_by_id(missing))
+        return {i: self._known[i] for i in ids if i in self._known}
+
+    def invalidate(self) -> None:
+        self._known.clear()
+
+
+def load_exact_index(
+    store: Store, registry: SignalTypeRegistry, progress: Progress | None = None
+) -> ExactIndex:
+    """Stream every active exact-type entry from the store into a fresh index, in batches."""
+    index = ExactIndex()
+    names = [t.name for t in registry if t.index_kind is IndexKind.EXACT]
+    batch: dict[str, tuple[list[str], list[int]]] = defaultdict(lambda: ([], []))
+    task = progress.add_task("loading bank index", total=None) if progress else None
+    for entry_id, signal_type, value in store.iter_index_rows(names):
+        values, refs = batch[signal_type]
+        values.append(value)
+        refs.append(entry_id)
+        if len(values) >= _LOAD_BATCH:
+            _flush(index, signal_type, values, refs)
+            if progress is not None and task is not None:
+                progress.advance(task, _LOAD_BATCH)
+    for signal_type, (values, refs) in batch.items():
+        _flush(index, signal_type, values, refs)
+    return index
+
+
+def _flush(index: ExactIndex, signal_type: str, values: list[str], refs: list[int]) -> None:
+    if not values:
+        return
+    raw = np.frombuffer(bytes.fromhex("".join(values)), dtype=np.uint8)
+    index.add_many(signal_type, raw.reshape(len(values), -1), np.asarray(refs, dtype=np.int64))
+    values.clear()
+    refs.clear()
+
+
+def build_engine(
+    store: Store,
+    settings: Settings,
+    *,
+    sink: DecisionSink | None = None,
+    registry: SignalTypeRegistry | None = None,
+    clock: Clock = utc_now,
+    progress: Progress | None = None,
+) -> Engine:
+    registry = registry or default_registry()
+    policies = [p for p in store.list_policies() if p.enabled]
+    used = sorted({name for p in policies for name in p.lexicons})
+    text = compile_lexicons([store.get_lexicon(n) for n in used], backend=settings.text_backend)
+    index = load_exact_index(store, registry, progress)
+    banks = BankMatcher(index, EntryCache(store), registry)
+    return Engine(policies, text=text, banks=banks, settings=settings, sink=sink, clock=clock)

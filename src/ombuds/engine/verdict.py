@@ -1,0 +1,40 @@
+"""Turning evidence into one action: each covering policy judges its own evidence, the most
+severe judgement wins."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ombuds.domain import Action, Evidence, Policy
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    action: Action
+    category: str
+    policy: Policy | None
+    evidence: tuple[Evidence, ...]  # everything any covering policy matched
+
+
+def _relevant(policy: Policy, evidence: Sequence[Evidence]) -> list[Evidence]:
+    return [
+        e
+        for e in evidence
+        if (e.source == "bank" and e.name in policy.banks)
+        or (e.source == "lexicon" and e.name in policy.lexicons)
+    ]
+
+
+def judge(policies: Sequence[Policy], evidence: Sequence[Evidence]) -> Verdict:
+    best = Verdict(Action.ALLOW, "", None, ())
+    kept: list[Evidence] = []
+    for policy in policies:
+        relevant = _relevant(policy, evidence)
+        kept.extend(e for e in relevant if e not in kept)
+        for item in relevant:
+            action = policy.action_for(item.category)
+            # Strictly greater: ties keep the first policy and category, so results are stable.
+            if best.policy is None or action.severity > best.action.severity:
+                best = Verdict(action, item.category, policy, ())
+    return Verdict(best.action, best.category, best.policy, tuple(kept))

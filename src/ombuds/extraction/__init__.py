@@ -1,0 +1,1 @@
+"""Extraction: reading what content is (sniffing), later decoding images, OCR, document text."""

@@ -1,0 +1,1 @@
+"""Interfaces: the CLI, later the HTTP API, web console and integrations."""

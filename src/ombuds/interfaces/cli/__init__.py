@@ -1,0 +1,1 @@
+"""The `ombuds` command line (Typer)."""

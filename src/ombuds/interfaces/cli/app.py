@@ -1,0 +1,100 @@
+"""`ombuds`: the command-line entry point. Errors become one line on stderr and a fixed exit code.
+
+Exit codes (see ombuds.errors.ExitCode): 0 ok, 1 scan found restricted content, 2 usage,
+3 invalid input, 4 not found, 5 conflict, 6 configuration, 70 internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.markup import escape
+
+from ombuds.errors import ExitCode, OmbudsError
+from ombuds.interfaces.cli import banks, lexicons, policies, scan
+from ombuds.interfaces.cli.workspace import Workspace, err, out
+
+app = typer.Typer(
+    name="ombuds",
+    help="Accountable content moderation: scope first, notices, appeals, an open ledger.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(banks.app, name="bank")
+app.add_typer(lexicons.app, name="lexicon")
+app.add_typer(policies.app, name="policy")
+app.command("scan")(scan.scan)
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option("--home", help="Workspace folder (overrides OMBUDS_HOME).", show_default=False),
+]
+
+
+@app.callback()
+def _root(ctx: typer.Context, home: HomeOption = None) -> None:
+    workspace = Workspace.from_options(home)
+    ctx.obj = workspace
+    ctx.call_on_close(workspace.close)
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create the workspace and its database (safe to run again: it only migrates)."""
+    workspace: Workspace = ctx.obj
+    workspace.settings.home.mkdir(parents=True, exist_ok=True)
+    workspace.store  # noqa: B018 - opening the store creates and migrates the database
+    out.print(f"workspace ready: {workspace.settings.home}")
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    messages: Annotated[int, typer.Option(min=10, help="How many items to stream.")] = 3000,
+    seed: Annotated[int, typer.Option(help="Seed for the generated data.")] = 7,
+    workspace_dir: Annotated[
+        Path, typer.Option("--workspace", help="Fresh workspace to create (replaced if present).")
+    ] = Path(".ombuds-demo"),
+) -> None:
+    """Generate a demo policy set and stream generated chat through the engine."""
+    from ombuds.interfaces.demo import run_demo  # heavy imports only for this command
+
+    run_demo(workspace_dir, messages=messages, seed=seed, console=out)
+
+
+def _debug() -> bool:
+    return os.environ.get("OMBUDS_DEBUG", "").lower() in {"1", "true", "yes"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (tests call this in process)."""
+    try:
+        result = app(args=argv, prog_name="ombuds", standalone_mode=False)
+    except OmbudsError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}")
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        err.print("aborted")
+        return 130
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        return int(ExitCode.USAGE)
+    except Exception as exc:
+        if _debug():
+            raise
+        err.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))} "
+            "(set OMBUDS_DEBUG=1 for a traceback)"
+        )
+        return int(ExitCode.INTERNAL)
+    return int(result) if isinstance(result, int) else 0
+
+
+def entry() -> None:
+    sys.exit(main())

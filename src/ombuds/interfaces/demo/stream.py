@@ -1,0 +1,112 @@
+"""A stream of generated chat: users inside and outside the policies' scopes, text with
+evasion tricks, banked and harmless images and files."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ombuds.domain import AttributeValue, Content, ContentKind
+from ombuds.interfaces.demo.data import (
+    COMBINATIONS,
+    HARASS_TERMS,
+    SCAM_CJK,
+    SCAM_TERMS,
+    SPAM_TERMS,
+    DemoSet,
+)
+from ombuds.interfaces.demo.media import reencode
+
+_LOOKALIKES = str.maketrans({"a": "а", "o": "о", "e": "е", "p": "р", "c": "с"})  # Cyrillic
+
+
+@dataclass(frozen=True)
+class User:
+    user_id: str
+    attributes: dict[str, AttributeValue]
+
+
+def make_users(rng: random.Random, count: int = 200) -> list[User]:
+    regions = ["EU", "EU", "UK", "US", "BR", "IN", "CN"]
+    communities = ["gardening", "chess", "none"]
+    return [
+        User(
+            f"u{i:04d}",
+            {
+                "region": rng.choice(regions),
+                "community": rng.choice(communities),
+                "consent.moderation": rng.random() < 0.7,
+            },
+        )
+        for i in range(count)
+    ]
+
+
+def _disguise(rng: random.Random, term: str) -> str:
+    trick = rng.randrange(5)
+    if trick == 0:  # full-width letters
+        return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in term)
+    if trick == 1:  # zero-width spaces inside words
+        return "\u200b".join(term)
+    if trick == 2:
+        return term.translate(_LOOKALIKES)
+    if trick == 3:
+        return term.upper()
+    return term
+
+
+def _text(rng: random.Random, demo: DemoSet) -> str:
+    words = [rng.choice(demo.words) for _ in range(rng.randint(3, 14))]
+    roll = rng.random()
+    if roll < 0.06:
+        words.insert(rng.randrange(len(words) + 1), _disguise(rng, rng.choice(SCAM_TERMS)))
+    elif roll < 0.08:
+        words.insert(rng.randrange(len(words) + 1), rng.choice(SCAM_CJK))
+    elif roll < 0.11:
+        words.insert(rng.randrange(len(words) + 1), rng.choice(SPAM_TERMS))
+    elif roll < 0.14:
+        insult = rng.choice(HARASS_TERMS)
+        words.append(rng.choice([insult, ".".join(insult), "-".join(insult), insult.upper()]))
+    elif roll < 0.16:
+        for term in rng.choice(COMBINATIONS):  # every term, scattered in any order
+            words.insert(rng.randrange(len(words) + 1), term)
+    elif roll < 0.17:
+        words.append("zorb1" + "".join(rng.choice("abcdef0123456789") for _ in range(30)))
+    return " ".join(words)
+
+
+def _image(rng: random.Random, demo: DemoSet) -> bytes:
+    roll = rng.random()
+    if roll < 0.25:
+        return rng.choice(demo.banned_images)
+    if roll < 0.32:  # a re-encoded copy: exact hashes miss it (perceptual matching will not)
+        return reencode(rng.choice(demo.banned_images))
+    return rng.choice(demo.harmless_images)
+
+
+def _file(rng: random.Random, demo: DemoSet) -> bytes:
+    pool = demo.banned_files if rng.random() < 0.25 else demo.harmless_files
+    return rng.choice(pool)
+
+
+def generate(demo: DemoSet, count: int, seed: int) -> Iterator[Content]:
+    rng = random.Random(seed)
+    users = make_users(rng)
+    for n in range(count):
+        user = rng.choice(users)
+        ids = {"author_id": user.user_id, "conversation_id": f"c{rng.randrange(400):03d}"}
+        roll = rng.random()
+        if roll < 0.70:
+            content = Content(
+                f"m{n:06d}",
+                ContentKind.TEXT,
+                text=_text(rng, demo),
+                attributes=user.attributes,
+                **ids,
+            )
+        else:
+            kind = ContentKind.IMAGE if roll < 0.88 else ContentKind.FILE
+            data = _image(rng, demo) if kind is ContentKind.IMAGE else _file(rng, demo)
+            content = Content(f"m{n:06d}", kind, data=data, attributes=user.attributes, **ids)
+        yield content
