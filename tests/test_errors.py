@@ -19,7 +19,7 @@ def test_location_prefix() -> None:
 
 
 def test_scope_error_draws_a_caret_under_the_column() -> None:
-    error = ScopeSyntaxError("unexpected 'and'", source='a == 1 and', column=8)
+    error = ScopeSyntaxError("unexpected 'and'", source="a == 1 and", column=8)
     assert str(error).splitlines()[-1] == "           ^"
 
 

@@ -1,4 +1,4 @@
-"""The one settings object: `OMBUDS_*` environment variables over an optional TOML file over defaults.
+"""The one settings object: `OMBUDS_*` variables over an optional TOML file over defaults.
 
 Every field's description is its documentation; a test checks the README lists each one.
 """

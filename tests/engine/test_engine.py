@@ -68,7 +68,9 @@ def text(body: str, region: str = "EU") -> Content:
 
 
 def image(data: bytes = BAD, region: str = "EU") -> Content:
-    return Content("i1", ContentKind.IMAGE, data=data, author_id="u1", attributes={"region": region})
+    return Content(
+        "i1", ContentKind.IMAGE, data=data, author_id="u1", attributes={"region": region}
+    )
 
 
 class CountingMD5(MD5Signal):

@@ -63,7 +63,9 @@ def test_scan_stdin_messages_jsonl(run: Run, configured: Path) -> None:
 
 
 def test_scan_out_of_scope_is_allowed(run: Run, configured: Path) -> None:
-    result = run("scan", "-", "--attr", "region=US", "--format", "jsonl", stdin=b"zorbcoin giveaway\n")
+    result = run(
+        "scan", "-", "--attr", "region=US", "--format", "jsonl", stdin=b"zorbcoin giveaway\n"
+    )
     assert result.code == ExitCode.OK
     assert json.loads(result.stdout)["reason"] == "out_of_scope"
 
@@ -100,7 +102,9 @@ def test_scan_oversized_file_is_named_and_others_go_on(
 
 
 def test_scan_non_utf8_line_is_reported_by_number(run: Run, configured: Path) -> None:
-    result = run("scan", "-", "-a", "region=EU", "--format", "jsonl", stdin=b"ok\n\xff\xfe bad\nfine\n")
+    result = run(
+        "scan", "-", "-a", "region=EU", "--format", "jsonl", stdin=b"ok\n\xff\xfe bad\nfine\n"
+    )
     assert result.code == ExitCode.INVALID_INPUT
     assert "stdin:2" in result.stderr and "UTF-8" in result.stderr
     assert len(result.stdout.splitlines()) == 2
@@ -165,7 +169,9 @@ def test_lexicon_round_trip_and_try_out(run: Run, configured: Path, tmp_path: Pa
     assert "zorbcoin giveaway" in run("lexicon", "show", "scams").stdout
 
 
-def test_invalid_regex_is_rejected_with_its_rule(run: Run, configured: Path, tmp_path: Path) -> None:
+def test_invalid_regex_is_rejected_with_its_rule(
+    run: Run, configured: Path, tmp_path: Path
+) -> None:
     broken = dict(LEXICON, name="broken")
     broken["rules"] = [{"id": "bad", "kind": "pattern", "category": "x", "pattern": "(unclosed"}]
     (tmp_path / "broken.json").write_text(json.dumps(broken, indent=2))
