@@ -1,0 +1,1 @@
+"""Repositories: one small module per aggregate, each turning rows into domain objects."""

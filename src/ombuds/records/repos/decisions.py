@@ -1,0 +1,164 @@
+"""Decisions and their notices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from ombuds.domain import Action, Decision, Evidence, Notice, Reason, Tier
+from ombuds.errors import ConflictError, NotFoundError
+from ombuds.records.repos.common import Sessions, chunked
+from ombuds.records.schema import DecisionRow, NoticeRow
+
+# Decisions arrive in bursts from the engine; one multi-row INSERT per batch keeps the
+# per-decision cost to a few microseconds of database time.
+INSERT_BATCH = 2_000
+
+
+def evidence_to_json(evidence: Evidence) -> dict[str, Any]:
+    return {
+        "source": evidence.source,
+        "name": evidence.name,
+        "rule_id": evidence.rule_id,
+        "category": evidence.category,
+        "signal_type": evidence.signal_type,
+        "distance": evidence.distance,
+        "matched_text": list(evidence.matched_text),
+        "spans": [list(span) for span in evidence.spans],
+    }
+
+
+def evidence_from_json(data: dict[str, Any]) -> Evidence:
+    return Evidence(
+        source=data["source"],
+        name=data["name"],
+        rule_id=data["rule_id"],
+        category=data["category"],
+        signal_type=data.get("signal_type", ""),
+        distance=data.get("distance"),
+        matched_text=tuple(data.get("matched_text", ())),
+        spans=tuple((int(a), int(b)) for a, b in data.get("spans", ())),
+    )
+
+
+def _decision_values(d: Decision) -> dict[str, Any]:
+    return {
+        "decision_id": d.decision_id,
+        "content_id": d.content_id,
+        "author_id": d.author_id,
+        "conversation_id": d.conversation_id,
+        "content_kind": d.content_kind,
+        "action": d.action.value,
+        "reason": d.reason.value,
+        "tier": d.tier.value,
+        "category": d.category,
+        "policy": d.policy,
+        "evidence": [evidence_to_json(e) for e in d.evidence],
+        "signal_types": list(d.signal_types),
+        "created_at": d.created_at,
+        "elapsed_us": d.elapsed_us,
+        "supersedes": d.supersedes,
+        "detail": d.detail,
+        "extra": dict(d.extra),
+    }
+
+
+def _notice_values(n: Notice) -> dict[str, Any]:
+    return {
+        "notice_id": n.notice_id,
+        "decision_id": n.decision_id,
+        "content_id": n.content_id,
+        "author_id": n.author_id,
+        "action": n.action.value,
+        "category": n.category,
+        "policy": n.policy,
+        "ground": n.ground,
+        "automated_detection": n.automated_detection,
+        "automated_decision": n.automated_decision,
+        "matched": list(n.matched),
+        "how_to_appeal": n.how_to_appeal,
+        "created_at": n.created_at,
+    }
+
+
+def _notice(row: NoticeRow) -> Notice:
+    return Notice(
+        notice_id=row.notice_id,
+        decision_id=row.decision_id,
+        content_id=row.content_id,
+        author_id=row.author_id,
+        action=Action(row.action),
+        category=row.category,
+        policy=row.policy,
+        ground=row.ground,
+        automated_detection=row.automated_detection,
+        automated_decision=row.automated_decision,
+        matched=tuple(row.matched),
+        how_to_appeal=row.how_to_appeal,
+        created_at=row.created_at,
+    )
+
+
+def _decision(row: DecisionRow, notice: NoticeRow | None) -> Decision:
+    return Decision(
+        decision_id=row.decision_id,
+        content_id=row.content_id,
+        author_id=row.author_id,
+        conversation_id=row.conversation_id,
+        content_kind=row.content_kind,
+        action=Action(row.action),
+        reason=Reason(row.reason),
+        tier=Tier(row.tier),
+        created_at=row.created_at,
+        elapsed_us=row.elapsed_us,
+        category=row.category,
+        policy=row.policy,
+        evidence=tuple(evidence_from_json(e) for e in row.evidence),
+        signal_types=tuple(row.signal_types),
+        notice=None if notice is None else _notice(notice),
+        supersedes=row.supersedes,
+        detail=row.detail,
+        extra=dict(row.extra),
+    )
+
+
+class DecisionRepository:
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+
+    def record_decisions(self, decisions: Sequence[Decision]) -> None:
+        if not decisions:
+            return
+        notices = [d.notice for d in decisions if d.notice is not None]
+        for d in decisions:
+            if d.notice is not None and d.notice.decision_id != d.decision_id:
+                raise ValueError(f"notice {d.notice.notice_id} belongs to another decision")
+        try:
+            with self._sessions.begin() as s:
+                for batch in chunked(decisions, INSERT_BATCH):
+                    s.execute(insert(DecisionRow), [_decision_values(d) for d in batch])
+                for nbatch in chunked(notices, INSERT_BATCH):
+                    s.execute(insert(NoticeRow), [_notice_values(n) for n in nbatch])
+        except IntegrityError as exc:
+            raise ConflictError(
+                f"a decision or notice id is already recorded: {exc.orig}", field="decision_id"
+            ) from exc
+
+    def get_decision(self, decision_id: str) -> Decision:
+        stmt = (
+            select(DecisionRow, NoticeRow)
+            .outerjoin(NoticeRow, NoticeRow.decision_id == DecisionRow.decision_id)
+            .where(DecisionRow.decision_id == decision_id)
+        )
+        with self._sessions() as s:
+            hit = s.execute(stmt).one_or_none()
+        if hit is None:
+            raise NotFoundError(f"no decision '{decision_id}'", field="decision_id")
+        return _decision(*hit)
+
+    def count_decisions(self) -> int:
+        with self._sessions() as s:
+            return int(s.scalar(select(func.count()).select_from(DecisionRow)) or 0)

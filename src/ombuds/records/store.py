@@ -1,0 +1,160 @@
+"""The store: one facade over the repositories, returning domain objects only."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from ombuds.domain import Bank, BankEntry, Decision, Lexicon, Policy
+from ombuds.records.database import create_store_engine, upgrade
+from ombuds.records.repos.banks import BankRepository
+from ombuds.records.repos.decisions import DecisionRepository
+from ombuds.records.repos.lexicons import LexiconRepository
+from ombuds.records.repos.policies import PolicyRepository
+
+
+class Store:
+    """Banks, lexicons, policies and decisions in one SQL database (SQLite or PostgreSQL).
+
+    Every method is one transaction: it either happens completely or not at all.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        # Objects never outlive a method here, but domain conversion after commit must not
+        # trigger lazy reloads.
+        sessions = sessionmaker(engine, expire_on_commit=False)
+        self._banks = BankRepository(sessions)
+        self._lexicons = LexiconRepository(sessions)
+        self._policies = PolicyRepository(sessions)
+        self._decisions = DecisionRepository(sessions)
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Open (creating if needed) and migrate the database at `url`; raises ConfigError."""
+        engine = create_store_engine(url)
+        try:
+            upgrade(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # banks
+
+    def create_bank(self, bank: Bank) -> None:
+        self._banks.create_bank(bank)
+
+    def get_bank(self, name: str) -> Bank:
+        return self._banks.get_bank(name)
+
+    def list_banks(self) -> list[tuple[Bank, int]]:
+        return self._banks.list_banks()
+
+    def delete_bank(self, name: str) -> None:
+        """Delete a bank and its entries; ConflictError while a policy names it."""
+        self._banks.delete_bank(name)
+
+    def add_entries(
+        self, entries: Sequence[BankEntry], *, skip_duplicates: bool = False
+    ) -> list[BankEntry]:
+        """Add entries atomically and return those added, with their public ids.
+
+        A signal already in its bank (or given twice) is a ConflictError, unless
+        `skip_duplicates`, which keeps the stored entry (or the first given) instead.
+        An entry that already has a public id keeps it.
+        """
+        return self._banks.add_entries(entries, skip_duplicates=skip_duplicates)
+
+    def import_entries(
+        self, bank: str, entries: Iterable[BankEntry], *, batch: int = 5_000
+    ) -> tuple[int, int]:
+        """Stream entries of one bank in, in one transaction; returns (added, skipped).
+
+        Signals already in the bank (stored, or earlier in the stream) are skipped. If
+        iterating `entries` raises (a bad row in a file), nothing is written.
+        """
+        return self._banks.import_entries(bank, entries, batch=batch)
+
+    def remove_entry(self, bank: str, signal_type: str, value: str) -> None:
+        self._banks.remove_entry(bank, signal_type, value)
+
+    def list_entries(self, bank: str, *, offset: int = 0, limit: int = 100) -> list[BankEntry]:
+        return self._banks.list_entries(bank, offset=offset, limit=limit)
+
+    def iter_entries(self, bank: str, *, batch: int = 10_000) -> Iterator[BankEntry]:
+        return self._banks.iter_entries(bank, batch=batch)
+
+    def count_entries(self, bank: str) -> int:
+        return self._banks.count_entries(bank)
+
+    def get_entry(self, public_id: str) -> BankEntry:
+        """The entry a notice cites by its public id; NotFoundError."""
+        return self._banks.get_entry(public_id)
+
+    def iter_index_rows(
+        self,
+        signal_types: Collection[str],
+        batch: int = 50_000,
+        *,
+        banks: Collection[str] | None = None,
+        now: datetime | None = None,
+    ) -> Iterator[tuple[int, str, str]]:
+        """(entry id, signal type, value) of the entries active now, streamed.
+
+        `banks` limits the rows to those banks; `now` is for tests.
+        """
+        return self._banks.iter_index_rows(signal_types, batch, banks=banks, now=now)
+
+    def get_entries_by_id(self, ids: Collection[int]) -> dict[int, BankEntry]:
+        return self._banks.get_entries_by_id(ids)
+
+    # lexicons and policies
+
+    def save_lexicon(self, lexicon: Lexicon, *, replace: bool = False) -> None:
+        self._lexicons.save_lexicon(lexicon, replace=replace)
+
+    def get_lexicon(self, name: str) -> Lexicon:
+        return self._lexicons.get_lexicon(name)
+
+    def list_lexicons(self) -> list[Lexicon]:
+        return self._lexicons.list_lexicons()
+
+    def delete_lexicon(self, name: str) -> None:
+        """ConflictError while a policy names it."""
+        self._lexicons.delete_lexicon(name)
+
+    def save_policy(self, policy: Policy, *, replace: bool = False) -> None:
+        self._policies.save_policy(policy, replace=replace)
+
+    def get_policy(self, name: str) -> Policy:
+        return self._policies.get_policy(name)
+
+    def list_policies(self) -> list[Policy]:
+        return self._policies.list_policies()
+
+    def delete_policy(self, name: str) -> None:
+        self._policies.delete_policy(name)
+
+    # decisions
+
+    def record_decisions(self, decisions: Sequence[Decision]) -> None:
+        self._decisions.record_decisions(decisions)
+
+    def get_decision(self, decision_id: str) -> Decision:
+        return self._decisions.get_decision(decision_id)
+
+    def count_decisions(self) -> int:
+        return self._decisions.count_decisions()
