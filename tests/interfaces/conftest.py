@@ -37,6 +37,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
         monkeypatch.setattr(sys, "stdout", stdout)
         monkeypatch.setattr(workspace.out, "file", stdout)
         monkeypatch.setattr(workspace.err, "file", stderr)
+        monkeypatch.setattr(workspace.out, "width", 240)  # tables keep whole hashes on a line
         code = cli_app.main(list(args))
         return Result(code, stdout.getvalue(), stderr.getvalue())
 

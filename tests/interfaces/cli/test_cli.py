@@ -6,7 +6,7 @@ import pytest
 
 from ombuds.errors import ExitCode
 
-from .conftest import Run
+from ..conftest import Run
 
 LEXICON = {
     "format": "ombuds.lexicon/1",

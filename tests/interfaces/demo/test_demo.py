@@ -11,7 +11,7 @@ from ombuds.interfaces.demo import run_demo
 from ombuds.interfaces.demo.run import _MARKER
 from rich.console import Console
 
-from ..cli.conftest import Run
+from ..conftest import Run
 
 
 def test_demo_streams_and_summarises(tmp_path: Path) -> None:

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.markup import escape
 
@@ -79,11 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     except OmbudsError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}")
         return int(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         err.print("aborted")
         return 130
-    except click.exceptions.ClickException as exc:
-        exc.show()
+    except typer.TyperException as exc:  # usage errors: unknown option, bad value...
+        err.print(f"[bold red]usage error:[/] {escape(exc.format_message())}")
         return int(ExitCode.USAGE)
     except Exception as exc:
         if _debug():

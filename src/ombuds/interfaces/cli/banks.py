@@ -57,16 +57,18 @@ def show(
 ) -> None:
     """Show a bank's entries, a page at a time."""
     entries = workspace_of(ctx).store.list_entries(name, offset=offset, limit=limit)
-    table = Table("public id", "type", "signal", "category", "author", "reason", "enabled")
+    table = Table("public id", "type", "category", "author", "reason", "enabled")
+    # A hash cut in two cannot be copied: the signal column never wraps.
+    table.add_column("signal", no_wrap=True)
     for e in entries:
         table.add_row(
             e.public_id,
             e.signal.signal_type,
-            e.signal.value,
             e.category,
             e.author,
             e.reason,
             "yes" if e.enabled else "no",
+            e.signal.value,
         )
     out.print(table)
 
