@@ -4,12 +4,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from ombuds.domain import Action, Reason
 from ombuds.errors import ExitCode
 from ombuds.interfaces.demo import run_demo
 from ombuds.interfaces.demo.run import _MARKER
-from rich.console import Console
 
 from ..conftest import Run
 

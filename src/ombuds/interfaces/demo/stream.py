@@ -95,18 +95,22 @@ def generate(demo: DemoSet, count: int, seed: int) -> Iterator[Content]:
     users = make_users(rng)
     for n in range(count):
         user = rng.choice(users)
-        ids = {"author_id": user.user_id, "conversation_id": f"c{rng.randrange(400):03d}"}
+        conversation = f"c{rng.randrange(400):03d}"
         roll = rng.random()
+        text: str | None = None
+        data: bytes | None = None
         if roll < 0.70:
-            content = Content(
-                f"m{n:06d}",
-                ContentKind.TEXT,
-                text=_text(rng, demo),
-                attributes=user.attributes,
-                **ids,
-            )
+            kind, text = ContentKind.TEXT, _text(rng, demo)
+        elif roll < 0.88:
+            kind, data = ContentKind.IMAGE, _image(rng, demo)
         else:
-            kind = ContentKind.IMAGE if roll < 0.88 else ContentKind.FILE
-            data = _image(rng, demo) if kind is ContentKind.IMAGE else _file(rng, demo)
-            content = Content(f"m{n:06d}", kind, data=data, attributes=user.attributes, **ids)
-        yield content
+            kind, data = ContentKind.FILE, _file(rng, demo)
+        yield Content(
+            f"m{n:06d}",
+            kind,
+            author_id=user.user_id,
+            conversation_id=conversation,
+            attributes=user.attributes,
+            text=text,
+            data=data,
+        )
