@@ -26,8 +26,13 @@ def _relevant(policy: Policy, evidence: Sequence[Evidence]) -> list[Evidence]:
     ]
 
 
+_NOTHING = Verdict(Action.ALLOW, "", None, ())
+
+
 def judge(policies: Sequence[Policy], evidence: Sequence[Evidence]) -> Verdict:
-    best = Verdict(Action.ALLOW, "", None, ())
+    if not evidence:  # the common case: nothing matched, nothing to weigh
+        return _NOTHING
+    best = _NOTHING
     kept: list[Evidence] = []
     for policy in policies:
         relevant = _relevant(policy, evidence)

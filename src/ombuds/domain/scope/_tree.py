@@ -14,7 +14,20 @@ Attributes = Mapping[str, AttributeValue]
 _MISSING: Final = object()
 
 
+# Exact types first: scopes run on every submitted item, and a dict lookup beats isinstance.
+_EXACT_KINDS: Final[dict[type, Kind]] = {
+    str: "string",
+    bool: "bool",
+    int: "number",
+    float: "number",
+    type(None): "null",
+}
+
+
 def kind_of(value: object) -> Kind:
+    exact = _EXACT_KINDS.get(type(value))
+    if exact is not None:
+        return exact
     # bool before int: bool is a subclass of int, but `true` must never equal `1`.
     if isinstance(value, bool):
         return "bool"
@@ -101,7 +114,10 @@ class And:
     operands: tuple[Node, ...]
 
     def evaluate(self, attributes: Attributes) -> bool:
-        return all(o.evaluate(attributes) for o in self.operands)
+        for operand in self.operands:  # a loop, not all(genexpr): this is the hot path
+            if not operand.evaluate(attributes):
+                return False
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +125,10 @@ class Or:
     operands: tuple[Node, ...]
 
     def evaluate(self, attributes: Attributes) -> bool:
-        return any(o.evaluate(attributes) for o in self.operands)
+        for operand in self.operands:
+            if operand.evaluate(attributes):
+                return True
+        return False
 
 
 Node = Const | Has | Member | Order | Not | And | Or
