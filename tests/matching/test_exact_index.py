@@ -131,6 +131,20 @@ def test_compaction_keeps_results() -> None:
     assert index.count("md5") == 13
 
 
+def test_skewed_digests_in_one_bucket() -> None:
+    # Not hash-like: 40 digests with the same first 12 bytes share one directory bucket, which
+    # lookup_many bisects instead of scanning.
+    values = [f"{'0' * 24}{n:08x}" for n in range(0, 400, 10)]
+    index = ExactIndex()
+    bulk(index, "md5", [*values, values[7]], [*range(40), 99])
+    queries = [f"{'0' * 24}{n:08x}" for n in range(0, 400, 5)]
+    expected = [
+        ((n // 10, 99) if n == 70 else (n // 10,)) if n % 10 == 0 else () for n in range(0, 400, 5)
+    ]
+    assert index.lookup_many("md5", queries) == expected
+    assert [index.lookup("md5", v) for v in queries] == expected
+
+
 def test_md5_and_sha256_widths_are_separate() -> None:
     index = ExactIndex()
     index.add("md5", md5(1), 1)

@@ -12,6 +12,7 @@ from ombuds.domain import BankEntry
 from ombuds.engine.banks import BankMatcher
 from ombuds.engine.engine import Clock, Engine, utc_now
 from ombuds.engine.sinks import DecisionSink
+from ombuds.errors import ConfigError
 from ombuds.matching.exact_index import ExactIndex
 from ombuds.matching.signals import IndexKind, SignalTypeRegistry, default_registry
 from ombuds.matching.text import compile_lexicons
@@ -62,8 +63,15 @@ def load_exact_index(
 def _flush(index: ExactIndex, signal_type: str, values: list[str], refs: list[int]) -> None:
     if not values:
         return
-    raw = np.frombuffer(bytes.fromhex("".join(values)), dtype=np.uint8)
-    index.add_many(signal_type, raw.reshape(len(values), -1), np.asarray(refs, dtype=np.int64))
+    width = len(values[0])
+    joined = "".join(values)
+    raw = bytes.fromhex(joined) if width % 2 == 0 else b""
+    # fromhex skips whitespace; one odd value would shift every digest after it, silently.
+    if any(len(v) != width for v in values) or len(raw) * 2 != len(joined):
+        bad = next(v for v in values if len(v) != width or len(bytes.fromhex(v)) * 2 != width)
+        raise ConfigError(f"stored {signal_type} signal is not canonical hex: {bad!r}")
+    rows = np.frombuffer(raw, dtype=np.uint8).reshape(len(values), -1)
+    index.add_many(signal_type, rows, np.asarray(refs, dtype=np.int64))
     values.clear()
     refs.clear()
 
