@@ -52,6 +52,25 @@ class Settings(BaseSettings):
         default="https://example.invalid/appeals",
         description="Where notices tell users to appeal; the notice id is appended.",
     )
+    ocr: bool = Field(
+        default=True,
+        description="Read text inside images (deferred tier) when a policy has lexicons; "
+        "needs the `ocr` extra.",
+    )
+    queue: Literal["process", "sync"] = Field(
+        default="process",
+        description="Deferred tier queue: `process` (worker processes) or `sync` (in the "
+        "caller, for scripts and tests).",
+    )
+    deferred_workers: int = Field(
+        default=1, ge=1, le=64, description="Worker processes for the deferred tier."
+    )
+    deferred_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Longest one image or document may take in the deferred tier; then it "
+        "is unscannable.",
+    )
     debug: bool = Field(
         default=False, description="Show Python tracebacks for unexpected errors in the CLI."
     )

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from ombuds.domain.signal import Signal
+
 
 class Action(StrEnum):
     ALLOW = "allow"
@@ -50,6 +52,9 @@ class Evidence:
     distance: int | None = None  # for perceptual signals
     matched_text: tuple[str, ...] = ()  # for lexicons: the terms found, as normalized
     spans: tuple[tuple[int, int], ...] = ()  # for lexicons: offsets in the normalized text
+    via: str = ""  # where matched text came from: "" (the message), "ocr" or "document"
+    transform: str = ""  # for perceptual matches: the rotation/mirror that matched, if any
+    boxes: tuple[tuple[int, int, int, int], ...] = ()  # for OCR: x0, y0, x1, y1 of the words
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +92,9 @@ class Decision:
     policy: str = ""
     evidence: tuple[Evidence, ...] = ()
     signal_types: tuple[str, ...] = ()  # signal types computed for this decision
+    # The fingerprints themselves (never the bytes): a reviewer who confirms the decision
+    # can bank them after the content is gone.
+    signals: tuple[Signal, ...] = ()
     notice: Notice | None = None
     supersedes: str | None = None  # a deferred decision points at the inline one it changes
     detail: str = ""  # e.g. why content was unscannable

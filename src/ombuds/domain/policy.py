@@ -23,6 +23,8 @@ class Policy:
     ground: str = ""
     description: str = ""
     enabled: bool = True
+    # Match images against banked ones in all 8 rotations and mirror images (PDQ dihedral).
+    dihedral: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "actions", MappingProxyType(dict(self.actions)))

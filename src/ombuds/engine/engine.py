@@ -23,8 +23,8 @@ from ombuds.domain import (
     Tier,
 )
 from ombuds.engine.banks import BankMatcher
-from ombuds.engine.ids import new_id
-from ombuds.engine.notices import make_notice
+from ombuds.engine.decide import Subject, decide, unscannable_verdict
+from ombuds.engine.deferred.tier import DeferredTier
 from ombuds.engine.sinks import DecisionSink
 from ombuds.engine.verdict import Verdict, judge
 from ombuds.matching.text import TextMatcher
@@ -47,6 +47,7 @@ class Engine:
         settings: Settings,
         sink: DecisionSink | None = None,
         clock: Clock = utc_now,
+        deferred: DeferredTier | None = None,
     ) -> None:
         self._policies = tuple(p for p in policies if p.enabled)
         self._text = text
@@ -54,6 +55,7 @@ class Engine:
         self._settings = settings
         self._sink = sink
         self._clock = clock
+        self._deferred = deferred
 
     @property
     def policies(self) -> tuple[Policy, ...]:
@@ -87,11 +89,24 @@ class Engine:
         decision = self._decide(content, verdict, signals, unscannable, now, started)
         if self._sink is not None:
             self._sink.accept(decision)
+        if self._deferred is not None and not unscannable and decision.action is not Action.BLOCK:
+            # Already blocked inline: a closer look could not make it stricter.
+            self._deferred.schedule(content, decision, policies)
         return decision
+
+    @property
+    def deferred(self) -> DeferredTier | None:
+        return self._deferred
 
     def flush(self) -> None:
         if self._sink is not None:
             self._sink.flush()
+
+    def close(self) -> None:
+        """Finish deferred work, then write what is pending."""
+        if self._deferred is not None:
+            self._deferred.close()
+        self.flush()
 
     def _match_text(self, content: Content, policies: list[Policy]) -> list[Evidence]:
         text = (content.text or "")[: self._settings.max_text_chars]
@@ -122,45 +137,17 @@ class Engine:
         now: datetime,
         started: float,
     ) -> Decision:
-        decision_id = new_id("dcs")
-        action, category, reason = verdict.action, verdict.category, Reason.NO_MATCH
-        policy = verdict.policy
         if unscannable:
-            reason, policy = Reason.UNSCANNABLE, self.covering(content)[0]
-            action, category = policy.action_for("unscannable"), "unscannable"
-        elif verdict.evidence:
-            reason = Reason.MATCHED
-        notice = None
-        if action.restricts and policy is not None:
-            notice = make_notice(
-                decision_id=decision_id,
-                content_id=content.content_id,
-                author_id=content.author_id,
-                action=action,
-                category=category,
-                policy=policy.name,
-                ground=policy.ground,
-                evidence=verdict.evidence,
-                appeal_url=self._settings.appeal_url,
-                now=now,
-            )
-        return Decision(
-            decision_id=decision_id,
-            content_id=content.content_id,
-            author_id=content.author_id,
-            conversation_id=content.conversation_id,
-            content_kind=content.kind.value,
-            action=action,
-            reason=reason,
+            verdict = unscannable_verdict(self.covering(content))
+        return decide(
+            Subject.of(content),
+            verdict,
             tier=Tier.INLINE,
-            created_at=now,
+            now=now,
             elapsed_us=(time.perf_counter() - started) * 1e6,
-            category=category,
-            policy=policy.name if policy is not None else "",
-            evidence=verdict.evidence,
-            signal_types=tuple(s.signal_type for s in signals),
-            notice=notice,
-            detail=unscannable,
+            appeal_url=self._settings.appeal_url,
+            signals=signals,
+            unscannable=unscannable,
         )
 
 

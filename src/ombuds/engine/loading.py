@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 import numpy as np
 from rich.progress import Progress
 
-from ombuds.domain import BankEntry
+from ombuds.domain import BankEntry, Decision
 from ombuds.engine.banks import BankMatcher
+from ombuds.engine.deferred.matchers import PerceptualMatcher
+from ombuds.engine.deferred.tier import DeferredTier
 from ombuds.engine.engine import Clock, Engine, utc_now
 from ombuds.engine.sinks import DecisionSink
 from ombuds.errors import ConfigError
 from ombuds.matching.exact_index import ExactIndex
+from ombuds.matching.perceptual import PDQIndex
 from ombuds.matching.signals import IndexKind, SignalTypeRegistry, default_registry
 from ombuds.matching.text import compile_lexicons
+from ombuds.queue import queue_backend
 from ombuds.records import Store
 from ombuds.settings import Settings
 
@@ -76,6 +80,19 @@ def _flush(index: ExactIndex, signal_type: str, values: list[str], refs: list[in
     refs.clear()
 
 
+def load_perceptual_index(store: Store) -> PDQIndex:
+    """Every active PDQ entry, built into the multi-index in one go."""
+    values: list[str] = []
+    refs: list[int] = []
+    for entry_id, _, value in store.iter_index_rows(["pdq"]):
+        values.append(value)
+        refs.append(entry_id)
+    if not values:
+        return PDQIndex()
+    rows = np.frombuffer(bytes.fromhex("".join(values)), dtype=np.uint8).reshape(-1, 32)
+    return PDQIndex.build(rows, np.asarray(refs, dtype=np.int64))
+
+
 def build_engine(
     store: Store,
     settings: Settings,
@@ -84,11 +101,47 @@ def build_engine(
     registry: SignalTypeRegistry | None = None,
     clock: Clock = utc_now,
     progress: Progress | None = None,
+    deferred: bool = False,
+    on_decision: Callable[[Decision], None] | None = None,
 ) -> Engine:
+    """An engine over the store's policies, lexicons and banks.
+
+    With `deferred`, images and files also go to the deferred tier (settings.queue), whose
+    decisions reach `sink` and `on_decision`.
+    """
     registry = registry or default_registry()
     policies = [p for p in store.list_policies() if p.enabled]
     used = sorted({name for p in policies for name in p.lexicons})
     text = compile_lexicons([store.get_lexicon(n) for n in used], backend=settings.text_backend)
     index = load_exact_index(store, registry, progress)
-    banks = BankMatcher(index, EntryCache(store), registry)
-    return Engine(policies, text=text, banks=banks, settings=settings, sink=sink, clock=clock)
+    entries = EntryCache(store)
+    banks = BankMatcher(index, entries, registry)
+    tier = None
+    if deferred:
+        perceptual = PerceptualMatcher(
+            load_perceptual_index(store), entries, {b.name: b for b, _ in store.list_banks()}
+        )
+        tier = DeferredTier(
+            queue_factory=lambda handler, done: queue_backend(
+                settings.queue,
+                handler,
+                done,
+                workers=settings.deferred_workers,
+                timeout_s=settings.deferred_timeout_s,
+            ),
+            perceptual=perceptual,
+            text=text,
+            settings=settings,
+            clock=clock,
+            sink=sink,
+            on_decision=on_decision,
+        )
+    return Engine(
+        policies,
+        text=text,
+        banks=banks,
+        settings=settings,
+        sink=sink,
+        clock=clock,
+        deferred=tier,
+    )

@@ -21,9 +21,14 @@ def _relevant(policy: Policy, evidence: Sequence[Evidence]) -> list[Evidence]:
     return [
         e
         for e in evidence
-        if (e.source == "bank" and e.name in policy.banks)
+        if (e.source == "bank" and e.name in policy.banks and _orientation_ok(policy, e))
         or (e.source == "lexicon" and e.name in policy.lexicons)
     ]
+
+
+def _orientation_ok(policy: Policy, evidence: Evidence) -> bool:
+    # A match found only by rotating or mirroring counts for policies that asked for it.
+    return policy.dihedral or evidence.transform in ("", "original")
 
 
 _NOTHING = Verdict(Action.ALLOW, "", None, ())

@@ -120,6 +120,7 @@ class PolicyRow(Base):
     ground: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str] = mapped_column(Text, default="")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    dihedral: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -139,6 +140,7 @@ class DecisionRow(Base):
     policy: Mapped[str]
     evidence: Mapped[Any]
     signal_types: Mapped[Any]
+    signals: Mapped[Any]
     created_at: Mapped[datetime]
     elapsed_us: Mapped[float] = mapped_column(Float)
     # No foreign key: retention may purge the decision this one superseded.

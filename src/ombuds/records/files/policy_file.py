@@ -47,6 +47,7 @@ def parse_policy_json(text: str, *, file: str = "<policy>") -> Policy:
             "default_action",
             "ground",
             "enabled",
+            "dihedral",
         },
     )
     if "format" in fields:
@@ -81,6 +82,7 @@ def parse_policy_json(text: str, *, file: str = "<policy>") -> Policy:
         ground=fields["ground"].string() if "ground" in fields else "",
         description=fields["description"].string() if "description" in fields else "",
         enabled=fields["enabled"].boolean() if "enabled" in fields else True,
+        dihedral=fields["dihedral"].boolean() if "dihedral" in fields else False,
     )
 
 
@@ -96,6 +98,7 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
         "default_action": policy.default_action.value,
         "ground": policy.ground,
         "enabled": policy.enabled,
+        "dihedral": policy.dihedral,
     }
 
 

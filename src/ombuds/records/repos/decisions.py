@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from ombuds.domain import Action, Decision, Evidence, Notice, Reason, Tier
+from ombuds.domain import Action, Decision, Evidence, Notice, Reason, Signal, Tier
 from ombuds.errors import ConflictError, NotFoundError
 from ombuds.records.repos.common import Sessions, chunked
 from ombuds.records.schema import DecisionRow, NoticeRow
@@ -28,6 +28,9 @@ def evidence_to_json(evidence: Evidence) -> dict[str, Any]:
         "distance": evidence.distance,
         "matched_text": list(evidence.matched_text),
         "spans": [list(span) for span in evidence.spans],
+        "via": evidence.via,
+        "transform": evidence.transform,
+        "boxes": [list(box) for box in evidence.boxes],
     }
 
 
@@ -41,7 +44,23 @@ def evidence_from_json(data: dict[str, Any]) -> Evidence:
         distance=data.get("distance"),
         matched_text=tuple(data.get("matched_text", ())),
         spans=tuple((int(a), int(b)) for a, b in data.get("spans", ())),
+        via=data.get("via", ""),
+        transform=data.get("transform", ""),
+        boxes=tuple(_box(b) for b in data.get("boxes", ())),
     )
+
+
+def _box(values: list[int]) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = (int(v) for v in values)
+    return x0, y0, x1, y1
+
+
+def signal_to_json(signal: Signal) -> dict[str, Any]:
+    return {"type": signal.signal_type, "value": signal.value, "quality": signal.quality}
+
+
+def signal_from_json(data: dict[str, Any]) -> Signal:
+    return Signal(data["type"], data["value"], data.get("quality"))
 
 
 def _decision_values(d: Decision) -> dict[str, Any]:
@@ -58,6 +77,7 @@ def _decision_values(d: Decision) -> dict[str, Any]:
         "policy": d.policy,
         "evidence": [evidence_to_json(e) for e in d.evidence],
         "signal_types": list(d.signal_types),
+        "signals": [signal_to_json(s) for s in d.signals],
         "created_at": d.created_at,
         "elapsed_us": d.elapsed_us,
         "supersedes": d.supersedes,
@@ -118,6 +138,7 @@ def _decision(row: DecisionRow, notice: NoticeRow | None) -> Decision:
         policy=row.policy,
         evidence=tuple(evidence_from_json(e) for e in row.evidence),
         signal_types=tuple(row.signal_types),
+        signals=tuple(signal_from_json(s) for s in row.signals or ()),
         notice=None if notice is None else _notice(notice),
         supersedes=row.supersedes,
         detail=row.detail,

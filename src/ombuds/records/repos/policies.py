@@ -24,6 +24,7 @@ def _policy(row: PolicyRow) -> Policy:
         ground=row.ground,
         description=row.description,
         enabled=row.enabled,
+        dihedral=row.dihedral,
     )
 
 
@@ -65,6 +66,7 @@ class PolicyRepository:
             row.ground = policy.ground
             row.description = policy.description
             row.enabled = policy.enabled
+            row.dihedral = policy.dihedral
             row.updated_at = utcnow()
 
     def get_policy(self, name: str) -> Policy:

@@ -1,0 +1,89 @@
+"""Turning a verdict into a decision (and its notice): shared by the inline and deferred tiers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from ombuds.domain import Content, Decision, Policy, Reason, Signal, Tier
+from ombuds.engine.ids import new_id
+from ombuds.engine.notices import make_notice
+from ombuds.engine.verdict import Verdict
+
+UNSCANNABLE = "unscannable"
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What a decision is about: the content's ids, without its bytes."""
+
+    content_id: str
+    author_id: str
+    conversation_id: str
+    kind: str
+
+    @classmethod
+    def of(cls, content: Content) -> Subject:
+        return cls(content.content_id, content.author_id, content.conversation_id, content.kind)
+
+
+def unscannable_verdict(policies: Sequence[Policy]) -> Verdict:
+    """What the covering policies say about content nobody could read: the strictest wins."""
+    policy = max(policies, key=lambda p: p.action_for(UNSCANNABLE).severity)
+    return Verdict(policy.action_for(UNSCANNABLE), UNSCANNABLE, policy, ())
+
+
+def decide(
+    subject: Subject,
+    verdict: Verdict,
+    *,
+    tier: Tier,
+    now: datetime,
+    elapsed_us: float,
+    appeal_url: str,
+    signals: Sequence[Signal] = (),
+    unscannable: str = "",
+    supersedes: str | None = None,
+) -> Decision:
+    decision_id = new_id("dcs")
+    reason = Reason.NO_MATCH
+    if unscannable:
+        reason = Reason.UNSCANNABLE
+    elif verdict.evidence:
+        reason = Reason.MATCHED
+    policy = verdict.policy
+    notice = None
+    if verdict.action.restricts and policy is not None:
+        notice = make_notice(
+            decision_id=decision_id,
+            content_id=subject.content_id,
+            author_id=subject.author_id,
+            action=verdict.action,
+            category=verdict.category,
+            policy=policy.name,
+            ground=policy.ground,
+            evidence=verdict.evidence,
+            appeal_url=appeal_url,
+            now=now,
+        )
+    return Decision(
+        decision_id=decision_id,
+        content_id=subject.content_id,
+        author_id=subject.author_id,
+        conversation_id=subject.conversation_id,
+        content_kind=subject.kind,
+        action=verdict.action,
+        reason=reason,
+        tier=tier,
+        created_at=now,
+        elapsed_us=elapsed_us,
+        category=verdict.category,
+        policy=policy.name if policy is not None else "",
+        evidence=verdict.evidence,
+        signal_types=tuple(dict.fromkeys(s.signal_type for s in signals)),
+        signals=tuple(signals),
+        notice=notice,
+        supersedes=supersedes,
+        detail=unscannable,
+    )

@@ -1,0 +1,1 @@
+"""The deferred tier: after delivery, decode and look closer (PDQ, OCR, document text)."""

@@ -1,0 +1,91 @@
+"""Evidence from what a deferred worker extracted: perceptual and near-duplicate bank hits,
+and lexicon hits in OCR or document text."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from ombuds.domain import Bank, Evidence
+from ombuds.engine.banks import EntryResolver
+from ombuds.matching.perceptual import PDQIndex
+from ombuds.matching.signals.pdq import DEFAULT_THRESHOLD
+from ombuds.matching.text import TextMatcher, normalize
+
+
+class PerceptualMatcher:
+    """PDQ hashes (one per orientation) against the perceptual index, per-bank thresholds."""
+
+    def __init__(self, index: PDQIndex, resolve: EntryResolver, banks: Mapping[str, Bank]):
+        self.index = index
+        self._resolve = resolve
+        self._thresholds = {
+            name: DEFAULT_THRESHOLD if bank.threshold is None else bank.threshold
+            for name, bank in banks.items()
+        }
+
+    def _threshold(self, bank: str) -> int:
+        return self._thresholds.get(bank, DEFAULT_THRESHOLD)
+
+    def match(
+        self, signals: Sequence[Mapping[str, Any]], banks: Collection[str], now: datetime
+    ) -> list[Evidence]:
+        wanted = [b for b in banks if b in self._thresholds] or list(banks)
+        widest = max((self._threshold(b) for b in wanted), default=DEFAULT_THRESHOLD)
+        best: dict[int, tuple[int, str]] = {}  # ref -> (distance, transform)
+        for signal in signals:
+            if signal["type"] != "pdq":
+                continue
+            for hit in self.index.query(signal["value"], threshold=widest):
+                known = best.get(hit.ref)
+                if known is None or hit.distance < known[0]:
+                    best[hit.ref] = (hit.distance, str(signal.get("transform", "")))
+        if not best:
+            return []
+        evidence = []
+        for ref, entry in self._resolve(best).items():
+            distance, transform = best[ref]
+            bank = entry.bank
+            if bank in banks and entry.active(now) and distance <= self._threshold(bank):
+                evidence.append(
+                    Evidence(
+                        "bank",
+                        bank,
+                        entry.public_id,
+                        entry.category,
+                        "pdq",
+                        distance=distance,
+                        transform=transform,
+                    )
+                )
+        return sorted(evidence, key=lambda e: (e.distance or 0, e.rule_id))
+
+
+def _box(points: Sequence[Sequence[int]]) -> tuple[int, int, int, int]:
+    xs = [int(p[0]) for p in points]
+    ys = [int(p[1]) for p in points]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def text_evidence(
+    matcher: TextMatcher,
+    text: str,
+    via: str,
+    lexicons: Collection[str],
+    words: Sequence[Mapping[str, Any]] = (),
+    max_chars: int = 100_000,
+) -> list[Evidence]:
+    """Lexicon hits in extracted text; for OCR, the boxes of the lines that hold the terms."""
+    if not text or not lexicons:
+        return []
+    found = matcher.match(text[:max_chars], lexicons)
+    lines = [(normalize(str(w["text"])), _box(w["box"])) for w in words]
+    out = []
+    for e in found:
+        boxes = tuple(
+            box for line, box in lines if any(term and term in line for term in e.matched_text)
+        )
+        out.append(replace(e, via=via, boxes=boxes))
+    return out
