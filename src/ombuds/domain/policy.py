@@ -25,9 +25,16 @@ class Policy:
     enabled: bool = True
     # Match images against banked ones in all 8 rotations and mirror images (PDQ dihedral).
     dihedral: bool = False
+    # Where this policy banks what it confirms by itself: the signals of content its
+    # deferred tier blocked go here, so the next exact copy is caught inline.
+    confirm_bank: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "actions", MappingProxyType(dict(self.actions)))
+        if self.confirm_bank and self.confirm_bank not in self.banks:
+            raise ValueError(
+                f"confirm_bank '{self.confirm_bank}' must be one of the policy's banks"
+            )
 
     def action_for(self, category: str) -> Action:
         return self.actions.get(category, self.default_action)

@@ -27,6 +27,10 @@ class BankMatcher:
         self._types = [t for t in registry if t.index_kind is IndexKind.EXACT and t.inline]
 
     @property
+    def signal_type_names(self) -> frozenset[str]:
+        return frozenset(t.name for t in self._types)
+
+    @property
     def index(self) -> ExactIndex:
         return self._index
 

@@ -8,11 +8,12 @@ out-of-scope path touches nothing but the policies' scopes.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from ombuds.domain import (
     Action,
+    BankEntry,
     Content,
     ContentKind,
     Decision,
@@ -97,6 +98,15 @@ class Engine:
     @property
     def deferred(self) -> DeferredTier | None:
         return self._deferred
+
+    def learn(self, entries: Mapping[int, BankEntry]) -> None:
+        """Make new bank entries (by store id) visible to the next lookup, without a rebuild."""
+        for ref, entry in entries.items():
+            signal = entry.signal
+            if signal.signal_type in self._banks.signal_type_names:
+                self._banks.index.add(signal.signal_type, signal.value, ref)
+            elif signal.signal_type == "pdq" and self._deferred is not None:
+                self._deferred.perceptual.index.add(signal.value, ref)
 
     def flush(self) -> None:
         if self._sink is not None:

@@ -35,8 +35,11 @@ _NOTHING = Verdict(Action.ALLOW, "", None, ())
 
 
 def judge(policies: Sequence[Policy], evidence: Sequence[Evidence]) -> Verdict:
+    # The first covering policy is named even when nothing matched: a decision records
+    # the policy it was analysed under (a reviewer may later bank what it let through).
+    first = policies[0] if policies else None
     if not evidence:  # the common case: nothing matched, nothing to weigh
-        return _NOTHING
+        return Verdict(Action.ALLOW, "", first, ())
     best = _NOTHING
     kept: list[Evidence] = []
     for policy in policies:
@@ -45,6 +48,6 @@ def judge(policies: Sequence[Policy], evidence: Sequence[Evidence]) -> Verdict:
         for item in relevant:
             action = policy.action_for(item.category)
             # Strictly greater: ties keep the first policy and category, so results are stable.
-            if best.policy is None or action.severity > best.action.severity:
+            if best is _NOTHING or action.severity > best.action.severity:
                 best = Verdict(action, item.category, policy, ())
-    return Verdict(best.action, best.category, best.policy, tuple(kept))
+    return Verdict(best.action, best.category, best.policy or first, tuple(kept))

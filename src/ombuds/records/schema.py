@@ -121,6 +121,7 @@ class PolicyRow(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     dihedral: Mapped[bool] = mapped_column(Boolean, default=False)
+    confirm_bank: Mapped[str] = mapped_column(default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -118,6 +118,9 @@ class Store:
         """
         return self._banks.iter_index_rows(signal_types, batch, banks=banks, now=now)
 
+    def entry_ids(self, public_ids: Collection[str]) -> dict[str, int]:
+        return self._banks.entry_ids(public_ids)
+
     def get_entries_by_id(self, ids: Collection[int]) -> dict[int, BankEntry]:
         return self._banks.get_entries_by_id(ids)
 

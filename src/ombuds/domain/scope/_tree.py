@@ -114,7 +114,8 @@ class And:
     operands: tuple[Node, ...]
 
     def evaluate(self, attributes: Attributes) -> bool:
-        for operand in self.operands:  # a loop, not all(genexpr): this is the hot path
+        # A loop, not all(genexpr): scopes run on every item and the generator costs more.
+        for operand in self.operands:  # noqa: SIM110
             if not operand.evaluate(attributes):
                 return False
         return True
@@ -125,7 +126,7 @@ class Or:
     operands: tuple[Node, ...]
 
     def evaluate(self, attributes: Attributes) -> bool:
-        for operand in self.operands:
+        for operand in self.operands:  # noqa: SIM110 - see And.evaluate
             if operand.evaluate(attributes):
                 return True
         return False

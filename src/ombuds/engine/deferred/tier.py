@@ -76,6 +76,10 @@ class DeferredTier:
         self._queue = queue_factory(HANDLER, self._done)
 
     @property
+    def perceptual(self) -> PerceptualMatcher:
+        return self._perceptual
+
+    @property
     def queue(self) -> WorkQueue:
         return self._queue
 

@@ -48,6 +48,7 @@ def parse_policy_json(text: str, *, file: str = "<policy>") -> Policy:
             "ground",
             "enabled",
             "dihedral",
+            "confirm_bank",
         },
     )
     if "format" in fields:
@@ -68,10 +69,11 @@ def parse_policy_json(text: str, *, file: str = "<policy>") -> Policy:
             if not category.strip() or text_problem(category):
                 raise item.error("a category must be non-empty text", at_key=True)
             actions[category] = Action(item.choice(_ACTIONS))
+    banks = tuple(fields["banks"].unique_names()) if "banks" in fields else ()
     return Policy(
         name=name,
         scope=scope,
-        banks=tuple(fields["banks"].unique_names()) if "banks" in fields else (),
+        banks=banks,
         lexicons=tuple(fields["lexicons"].unique_names()) if "lexicons" in fields else (),
         actions=actions,
         default_action=(
@@ -83,7 +85,18 @@ def parse_policy_json(text: str, *, file: str = "<policy>") -> Policy:
         description=fields["description"].string() if "description" in fields else "",
         enabled=fields["enabled"].boolean() if "enabled" in fields else True,
         dihedral=fields["dihedral"].boolean() if "dihedral" in fields else False,
+        confirm_bank=_confirm_bank(fields, banks),
     )
+
+
+def _confirm_bank(fields: dict[str, Any], banks: tuple[str, ...]) -> str:
+    if "confirm_bank" not in fields:
+        return ""
+    node = fields["confirm_bank"]
+    name = str(node.string())
+    if name and name not in banks:
+        raise node.error(f"'{name}' is not one of the policy's banks")
+    return name
 
 
 def policy_to_dict(policy: Policy) -> dict[str, Any]:
@@ -99,6 +112,7 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
         "ground": policy.ground,
         "enabled": policy.enabled,
         "dihedral": policy.dihedral,
+        "confirm_bank": policy.confirm_bank,
     }
 
 

@@ -282,6 +282,18 @@ class BankRepository:
             raise NotFoundError(f"no bank entry with id '{public_id}'", field="public_id")
         return _entry(*hit)
 
+    def entry_ids(self, public_ids: Collection[str]) -> dict[str, int]:
+        """Store ids (what indexes hold) of entries named by public id; unknown ones are absent."""
+        wanted = list(public_ids)
+        found: dict[str, int] = {}
+        with self._sessions() as s:
+            for chunk in chunked(wanted, IN_CHUNK):
+                stmt = select(BankEntryRow.public_id, BankEntryRow.id).where(
+                    BankEntryRow.public_id.in_(chunk)
+                )
+                found.update({str(row[0]): int(row[1]) for row in s.execute(stmt)})
+        return found
+
 
 def _with_public_id(entry: BankEntry, public_id: str) -> BankEntry:
     return replace(entry, public_id=public_id)

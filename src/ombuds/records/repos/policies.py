@@ -25,6 +25,7 @@ def _policy(row: PolicyRow) -> Policy:
         description=row.description,
         enabled=row.enabled,
         dihedral=row.dihedral,
+        confirm_bank=row.confirm_bank,
     )
 
 
@@ -67,6 +68,7 @@ class PolicyRepository:
             row.description = policy.description
             row.enabled = policy.enabled
             row.dihedral = policy.dihedral
+            row.confirm_bank = policy.confirm_bank
             row.updated_at = utcnow()
 
     def get_policy(self, name: str) -> Policy:

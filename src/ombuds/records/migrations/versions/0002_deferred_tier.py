@@ -20,6 +20,7 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("dihedral", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+        batch.add_column(sa.Column("confirm_bank", sa.String(), nullable=False, server_default=""))
     with op.batch_alter_table("decisions") as batch:
         batch.add_column(sa.Column("signals", sa.JSON(), nullable=False, server_default="[]"))
 
@@ -28,4 +29,5 @@ def downgrade() -> None:
     with op.batch_alter_table("decisions") as batch:
         batch.drop_column("signals")
     with op.batch_alter_table("policies") as batch:
+        batch.drop_column("confirm_bank")
         batch.drop_column("dihedral")
