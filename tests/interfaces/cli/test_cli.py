@@ -206,3 +206,48 @@ def test_bad_setting_is_a_config_error(run: Run, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("OMBUDS_MAX_FILE_BYTES", "lots")
     result = run("init")
     assert result.code == ExitCode.CONFIG and "OMBUDS_MAX_FILE_BYTES" in result.stderr
+
+
+def _photo(path: Path, fmt: str, seed: int = 5) -> Path:
+    import random
+
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    image = Image.new("RGB", (360, 270), (30, 90, 160))
+    draw = ImageDraw.Draw(image)
+    for _ in range(10):
+        x, y = rng.randrange(360), rng.randrange(270)
+        draw.ellipse((x, y, x + 120, y + 80), fill=tuple(rng.randrange(256) for _ in range(3)))
+    image.save(path, format=fmt)
+    return path
+
+
+def test_scan_waits_for_the_deferred_tier_and_reports_final_decisions(
+    run: Run, configured: Path, tmp_path: Path
+) -> None:
+    banked = _photo(tmp_path / "banked.png", "PNG")
+    added = run("bank", "add", "known", str(banked), "--reason", "confirmed")
+    assert added.code == 0 and "pdq:" in added.stdout
+    inbox = tmp_path / "photos"
+    inbox.mkdir()
+    _photo(inbox / "forwarded.jpg", "JPEG")  # same picture, other bytes
+    _photo(inbox / "other.jpg", "JPEG", seed=99)
+    result = run("scan", str(inbox), "-a", "region=EU", "--format", "jsonl", "--workers", "1")
+    assert result.code == ExitCode.RESTRICTED, result.stderr
+    rows = {Path(r["item"]).name: r for r in map(json.loads, result.stdout.splitlines())}
+    forwarded = rows["forwarded.jpg"]
+    assert forwarded["tier"] == "deferred" and forwarded["action"] == "block"
+    assert forwarded["evidence"][0]["signal_type"] == "pdq"
+    assert rows["other.jpg"]["action"] == "allow"
+
+
+def test_scan_reports_an_unreadable_image_as_unscannable(
+    run: Run, configured: Path, tmp_path: Path
+) -> None:
+    broken = _photo(tmp_path / "broken.jpg", "JPEG")
+    broken.write_bytes(broken.read_bytes()[:300])
+    result = run("scan", str(broken), "-a", "region=EU", "--format", "jsonl", "--workers", "1")
+    row = json.loads(result.stdout)
+    assert row["reason"] == "unscannable" and row["action"] == "review"
+    assert result.code == ExitCode.RESTRICTED

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +15,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from ombuds.domain import AttributeValue, Content, ContentKind, Decision
+from ombuds.domain import AttributeValue, Content, ContentKind, Decision, Evidence
 from ombuds.engine import Engine, StoreSink
 from ombuds.engine.loading import build_engine
 from ombuds.engine.serialize import decision_as_dict
@@ -30,6 +32,17 @@ class _Run:
     rows: list[tuple[str, Decision]] = field(default_factory=list)
     problems: int = 0
     restricted: int = 0
+    # Deferred decisions by the inline decision they supersede; filled from worker threads.
+    later: dict[str, Decision] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def deferred(self, decision: Decision) -> None:
+        with self.lock:
+            self.later[decision.supersedes or ""] = decision
+
+    def final(self) -> list[tuple[str, Decision]]:
+        with self.lock:
+            return [(label, self.later.get(d.decision_id, d)) for label, d in self.rows]
 
 
 def parse_attribute(spec: str) -> tuple[str, AttributeValue]:
@@ -62,16 +75,30 @@ def _stdin_messages(run: _Run) -> Iterator[tuple[str, str]]:
             yield f"stdin:{number}", text
 
 
-def _report(run: _Run, label: str, decision: Decision, fmt: str) -> None:
-    run.restricted += decision.action.restricts
+def _wait_for_deferred(engine: Engine) -> None:
+    tier = engine.deferred
+    if tier is None:
+        return
+    depth = tier.queue.depth()
+    with Progress(console=err, transient=True, disable=depth < _PROGRESS_FROM) as bar:
+        task = bar.add_task("deferred analysis", total=depth)
+        while not tier.drain(timeout=0.2):
+            bar.update(task, completed=depth - tier.queue.depth())
+    engine.close()
+
+
+def _print(run: _Run, fmt: str) -> None:
+    final = run.final()
+    run.restricted = sum(d.action.restricts for _, d in final)
     if fmt == "jsonl":
-        sys.stdout.write(json.dumps({"item": label, **decision_as_dict(decision)}) + "\n")
+        for label, decision in final:
+            sys.stdout.write(json.dumps({"item": label, **decision_as_dict(decision)}) + "\n")
     else:
-        run.rows.append((label, decision))
+        out.print(_table(final))
 
 
 def _scan_files(
-    engine: Engine, paths: list[Path], make: Callable[[Path, bytes], Content], run: _Run, fmt: str
+    engine: Engine, paths: list[Path], make: Callable[[Path, bytes], Content], run: _Run
 ) -> None:
     files = list(walk(paths))
     with Progress(console=err, transient=True, disable=len(files) < _PROGRESS_FROM) as bar:
@@ -84,17 +111,33 @@ def _scan_files(
                 run.problems += 1
                 err.print(f"error: {exc}", markup=False)
                 continue
-            _report(run, str(path), engine.submit(content), fmt)
+            run.rows.append((str(path), engine.submit(content)))
 
 
 def _table(rows: list[tuple[str, Decision]]) -> Table:
-    table = Table("item", "kind", "action", "reason", "category", "policy", "evidence")
+    table = Table("item", "kind", "action", "tier", "reason", "category", "policy", "evidence")
     for label, d in rows:
-        evidence = ", ".join(f"{e.name}/{e.rule_id}" for e in d.evidence)
+        evidence = ", ".join(_evidence_label(e) for e in d.evidence)
         table.add_row(
-            label, d.content_kind, d.action.value, d.reason.value, d.category, d.policy, evidence
+            label,
+            d.content_kind,
+            d.action.value,
+            d.tier.value,
+            d.reason.value,
+            d.category,
+            d.policy,
+            evidence or d.detail,
         )
     return table
+
+
+def _evidence_label(e: Evidence) -> str:
+    label = f"{e.name}/{e.rule_id}"
+    if e.distance:
+        label += f" (distance {e.distance})"
+    if e.via:
+        label += f" in {e.via} text"
+    return label
 
 
 def scan(
@@ -111,13 +154,28 @@ def scan(
         Literal["table", "jsonl"], typer.Option("--format", help="table or JSON lines.")
     ] = "table",
     record: Annotated[bool, typer.Option(help="Store decisions in the workspace.")] = True,
+    workers: Annotated[
+        int, typer.Option(min=0, help="Deferred-tier worker processes (0: one per core).")
+    ] = 0,
 ) -> None:
-    """Check content against the policies. Exit 1 if any is restricted, 3 on bad input."""
+    """Check content against the policies, then wait for the deferred tier (images, files).
+
+    Prints each item's final decision. Exit 1 if any is restricted, 3 on bad input.
+    """
     workspace = workspace_of(ctx)
     attributes = dict(parse_attribute(a) for a in attr or [])
     store = workspace.store
-    engine = build_engine(store, workspace.settings, sink=StoreSink(store) if record else None)
+    settings = workspace.settings.model_copy(
+        update={"deferred_workers": workers or os.cpu_count() or 1}
+    )
     run = _Run()
+    engine = build_engine(
+        store,
+        settings,
+        sink=StoreSink(store) if record else None,
+        deferred=paths != ["-"],
+        on_decision=run.deferred,
+    )
     if paths == ["-"]:
         for label, text in _stdin_messages(run):
             content = Content(
@@ -128,7 +186,7 @@ def scan(
                 conversation_id=conversation,
                 attributes=attributes,
             )
-            _report(run, label, engine.submit(content), fmt)
+            run.rows.append((label, engine.submit(content)))
     else:
 
         def make(path: Path, data: bytes) -> Content:
@@ -136,10 +194,10 @@ def scan(
                 path, data, author_id=author, conversation_id=conversation, attributes=attributes
             )
 
-        _scan_files(engine, [Path(p) for p in paths], make, run, fmt)
+        _scan_files(engine, [Path(p) for p in paths], make, run)
+    _wait_for_deferred(engine)
     engine.flush()
-    if fmt == "table":
-        out.print(_table(run.rows))
+    _print(run, fmt)
     code = ExitCode.OK
     if run.problems:
         code = ExitCode.INVALID_INPUT
