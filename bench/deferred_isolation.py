@@ -1,0 +1,175 @@
+"""Inline latency while the deferred tier is saturated.
+
+Stages: generate photo-like JPEGs and the 100k-term text workload -> build an engine whose
+deferred tier has worker processes -> time inline text decisions (a) with the deferred tier
+idle, (b) with its queue kept full of images, (c) for contrast, with the same image work
+done by a thread inside the engine's process (what a naive design does) -> report medians.
+
+    .venv/bin/python bench/deferred_isolation.py [--terms 100000] [--images 400] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).parent))
+from ombuds.domain import Action, Bank, Content, ContentKind, Decision, Policy
+from ombuds.domain.scope import Scope
+from ombuds.engine import Engine
+from ombuds.engine.banks import BankMatcher
+from ombuds.engine.deferred.matchers import PerceptualMatcher
+from ombuds.engine.deferred.tier import DeferredTier
+from ombuds.matching.exact_index import ExactIndex
+from ombuds.matching.perceptual import PDQIndex
+from ombuds.matching.signals import default_registry
+from ombuds.matching.signals.pdq import PDQSignal
+from ombuds.matching.text import compile_lexicons
+from ombuds.queue import queue_backend
+from ombuds.settings import Settings
+from text_inline import make_workload
+
+
+def photo(rng: random.Random) -> bytes:
+    image = Image.new("RGB", (1024, 768), tuple(rng.randrange(256) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(25):
+        x, y = rng.randrange(1024), rng.randrange(768)
+        box = (x, y, x + rng.randint(40, 400), y + rng.randint(40, 300))
+        draw.ellipse(box, fill=tuple(rng.randrange(256) for _ in range(3)))
+    out = io.BytesIO()
+    image.filter(ImageFilter.GaussianBlur(2)).save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+def build(terms: int, workers: int) -> tuple[Engine, list[Content], list[bytes]]:
+    work = make_workload(terms, terms // 100, 10_000, 20240601)
+    text = compile_lexicons(work.lexicons)
+    policy = Policy(
+        "bench",
+        Scope.parse('region == "EU"'),
+        banks=("photos",),
+        lexicons=tuple(lex.name for lex in work.lexicons),
+        actions={"abuse": Action.BLOCK},
+    )
+    index = PDQIndex.build(
+        np.random.default_rng(1).integers(0, 256, (100_000, 32), dtype=np.uint8),
+        np.arange(100_000, dtype=np.int64),
+    )
+    settings = Settings(ocr=False, deferred_workers=workers)
+    done: list[Decision] = []
+    tier = DeferredTier(
+        queue_factory=lambda h, cb: queue_backend("process", h, cb, workers=workers),
+        perceptual=PerceptualMatcher(index, lambda ids: {}, {"photos": Bank("photos", "abuse")}),
+        text=text,
+        settings=settings,
+        clock=lambda: __import__("datetime").datetime.now(),
+        on_decision=done.append,
+    )
+    engine = Engine(
+        [policy],
+        text=text,
+        banks=BankMatcher(ExactIndex(), lambda ids: {}, default_registry()),
+        settings=settings,
+        deferred=tier,
+    )
+    messages = [
+        Content(f"m{i}", ContentKind.TEXT, text=m, attributes={"region": "EU"})
+        for i, m in enumerate(work.messages)
+    ]
+    rng = random.Random(7)
+    return engine, messages, [photo(rng) for _ in range(40)]
+
+
+def time_inline(engine: Engine, messages: list[Content]) -> list[int]:
+    samples = []
+    for content in messages:
+        t0 = time.perf_counter_ns()
+        engine.submit(content)
+        samples.append(time.perf_counter_ns() - t0)
+    return samples
+
+
+def feed(engine: Engine, images: list[bytes], count: int) -> None:
+    for n in range(count):
+        data = images[n % len(images)]
+        engine.submit(Content(f"i{n}", ContentKind.IMAGE, data=data, attributes={"region": "EU"}))
+
+
+def in_process_load(images: list[bytes], stop: threading.Event) -> None:
+    pdq, n = PDQSignal(), 0
+    while not stop.is_set():
+        pdq.compute(Content("x", ContentKind.IMAGE, data=images[n % len(images)]))
+        n += 1
+
+
+def summary(samples: list[list[int]]) -> tuple[float, float, float]:
+    flat = sorted(x for s in samples for x in s)
+    rates = [len(s) / (sum(s) / 1e9) for s in samples]
+    return statistics.median(rates), flat[len(flat) // 2] / 1e3, flat[int(len(flat) * 0.99)] / 1e3
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--terms", type=int, default=100_000)
+    parser.add_argument("--images", type=int, default=400)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    args = parser.parse_args()
+    console = Console()
+    engine, messages, images = build(args.terms, args.workers)
+    tier = engine.deferred
+    assert tier is not None
+    feed(engine, images, 4)  # start the workers before timing anything
+    tier.drain(60)
+    results: dict[str, list[list[int]]] = {"deferred idle": [], "deferred saturated": [],
+                                           "same work in a thread (naive)": []}  # fmt: skip
+    depths: list[int] = []
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("rounds", total=args.rounds * 3)
+        for _ in range(args.rounds):
+            results["deferred idle"].append(time_inline(engine, messages))
+            bar.advance(task)
+            feed(engine, images, args.images)
+            depths.append(tier.queue.depth())
+            results["deferred saturated"].append(time_inline(engine, messages))
+            depths.append(tier.queue.depth())
+            bar.advance(task)
+            tier.drain()
+            stop = threading.Event()
+            threads = [threading.Thread(target=in_process_load, args=(images, stop))
+                       for _ in range(args.workers)]  # fmt: skip
+            for t in threads:
+                t.start()
+            results["same work in a thread (naive)"].append(time_inline(engine, messages))
+            stop.set()
+            for t in threads:
+                t.join()
+            bar.advance(task)
+    engine.close()
+    table = Table(title=f"Inline text decisions ({len(messages):,} msgs x {args.rounds} rounds, "
+                        f"{args.terms:,} terms, {args.workers} deferred workers)")  # fmt: skip
+    for column in ("condition", "msgs/s (median)", "p50 µs", "p99 µs"):
+        table.add_column(column, justify="left" if column == "condition" else "right")
+    for name, samples in results.items():
+        rate, p50, p99 = summary(samples)
+        table.add_row(name, f"{rate:,.0f}", f"{p50:.1f}", f"{p99:.1f}")
+    console.print(table)
+    console.print(f"deferred queue depth while timing (saturated rounds): {depths}")
+
+
+if __name__ == "__main__":
+    main()
