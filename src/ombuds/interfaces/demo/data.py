@@ -80,6 +80,9 @@ def _policies() -> list[Policy]:
             },
             ground="Terms of Service §4 (fraud, spam, illegal imagery)",
             description="Platform rules for members in the EU and UK.",
+            dihedral=True,
+            # Near-copies the deferred tier blocks are banked: their next copy stops inline.
+            confirm_bank="demo-known-images",
         ),
         Policy(
             name="gardening-civility",

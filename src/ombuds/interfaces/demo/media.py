@@ -32,6 +32,14 @@ def reencode(png: bytes, quality: int = 85) -> bytes:
     return buffer.getvalue()
 
 
+def mirror(png: bytes) -> bytes:
+    """The picture flipped left to right: caught only where a policy matches mirror images."""
+    buffer = io.BytesIO()
+    image = Image.open(io.BytesIO(png)).transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def make_document(rng: random.Random, words: list[str], title: str) -> bytes:
     """A small HTML document of generated prose."""
     paragraphs = [" ".join(rng.choice(words) for _ in range(rng.randint(30, 80))) for _ in range(4)]

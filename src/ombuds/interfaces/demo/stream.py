@@ -16,7 +16,7 @@ from ombuds.interfaces.demo.data import (
     SPAM_TERMS,
     DemoSet,
 )
-from ombuds.interfaces.demo.media import reencode
+from ombuds.interfaces.demo.media import mirror, reencode
 
 _LOOKALIKES = str.maketrans({"a": "а", "o": "о", "e": "е", "p": "р", "c": "с"})  # Cyrillic
 
@@ -78,10 +78,12 @@ def _text(rng: random.Random, demo: DemoSet) -> str:
 
 def _image(rng: random.Random, demo: DemoSet) -> bytes:
     roll = rng.random()
-    if roll < 0.25:
+    if roll < 0.20:
         return rng.choice(demo.banned_images)
-    if roll < 0.32:  # a re-encoded copy: exact hashes miss it (perceptual matching will not)
-        return reencode(rng.choice(demo.banned_images))
+    if roll < 0.28:  # a re-encoded copy: exact hashes miss it, PDQ in the deferred tier won't
+        return reencode(rng.choice(demo.banned_images), quality=rng.choice((60, 75, 90)))
+    if roll < 0.32:  # a mirror image: only a policy with dihedral matching catches it
+        return mirror(rng.choice(demo.banned_images))
     return rng.choice(demo.harmless_images)
 
 
