@@ -69,6 +69,34 @@ def _box(points: Sequence[Sequence[int]]) -> tuple[int, int, int, int]:
     return min(xs), min(ys), max(xs), max(ys)
 
 
+def _line_ranges(words: Sequence[Mapping[str, Any]]) -> list[tuple[int, int, str]]:
+    """Where each OCR line sits in the normalized text of all lines (joined by whitespace)."""
+    ranges, offset = [], 0
+    for word in words:
+        line = normalize(str(word["text"]))
+        ranges.append((offset, offset + len(line), line))
+        offset += len(line) + 1
+    return ranges
+
+
+def _boxes(evidence: Evidence, words: Sequence[Mapping[str, Any]], text: str) -> tuple[Any, ...]:
+    ranges = _line_ranges(words)
+    if " ".join(line for _, _, line in ranges) == normalize(text):
+        # Offsets agree: a term split over two lines gets both lines' boxes.
+        hits = [
+            i
+            for i, (start, end, _) in enumerate(ranges)
+            if any(a < end and b > start for a, b in evidence.spans)
+        ]
+    else:
+        hits = [
+            i
+            for i, (_, _, line) in enumerate(ranges)
+            if any(term and term in line for term in evidence.matched_text)
+        ]
+    return tuple(_box(words[i]["box"]) for i in hits)
+
+
 def text_evidence(
     matcher: TextMatcher,
     text: str,
@@ -80,12 +108,6 @@ def text_evidence(
     """Lexicon hits in extracted text; for OCR, the boxes of the lines that hold the terms."""
     if not text or not lexicons:
         return []
-    found = matcher.match(text[:max_chars], lexicons)
-    lines = [(normalize(str(w["text"])), _box(w["box"])) for w in words]
-    out = []
-    for e in found:
-        boxes = tuple(
-            box for line, box in lines if any(term and term in line for term in e.matched_text)
-        )
-        out.append(replace(e, via=via, boxes=boxes))
-    return out
+    text = text[:max_chars]
+    found = matcher.match(text, lexicons)
+    return [replace(e, via=via, boxes=_boxes(e, words, text) if words else ()) for e in found]

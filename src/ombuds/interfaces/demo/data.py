@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ombuds.domain import Action, Lexicon, LexiconRule, Policy, RuleKind
 from ombuds.domain.scope import Scope
-from ombuds.interfaces.demo.media import make_document, make_image
+from ombuds.interfaces.demo.media import make_document, make_image, make_meme
 
 # Invented vocabulary: harmless-looking stand-ins so the demo ships no real blocklist.
 SCAM_TERMS = ["zorbcoin giveaway", "double your zorb", "quarxwallet seed", "glimmerprize claim"]
@@ -32,6 +32,7 @@ class DemoSet:
     harmless_images: list[bytes]
     banned_files: list[bytes]
     harmless_files: list[bytes]
+    memes: list[bytes]
     words: list[str] = field(default_factory=lambda: list(FILLER))
 
 
@@ -106,4 +107,5 @@ def build_demo_set(seed: int) -> DemoSet:
         harmless_images=images[12:],
         banned_files=files[:6],
         harmless_files=files[6:],
+        memes=[make_meme(rng, term) for term in SCAM_TERMS],
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import random
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 _PALETTE = [(230, 57, 70), (29, 53, 87), (69, 123, 157), (168, 218, 220), (241, 250, 238),
             (255, 183, 3), (33, 158, 188), (2, 48, 71), (251, 133, 0), (106, 153, 78)]  # fmt: skip
@@ -29,6 +29,22 @@ def reencode(png: bytes, quality: int = 85) -> bytes:
     """The same picture as a JPEG: what a forwarded copy looks like to an exact hash."""
     buffer = io.BytesIO()
     Image.open(io.BytesIO(png)).convert("RGB").save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def make_meme(rng: random.Random, caption: str) -> bytes:
+    """A picture with a caption banner: text only OCR can read, as in image spam."""
+    picture = Image.open(io.BytesIO(make_image(rng, (480, 360)))).convert("RGB")
+    draw = ImageDraw.Draw(picture)
+    words = caption.upper().split()
+    top = 360 - 44 * len(words) - 10
+    draw.rectangle((0, top, 480, 360), fill=(255, 255, 255))
+    font = ImageFont.load_default(size=34)
+    # One word per line: OCR drops narrow word gaps, and lexicon terms match whole words.
+    for n, word in enumerate(words):
+        draw.text((18, top + 8 + 44 * n), word, fill=(0, 0, 0), font=font)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=90)
     return buffer.getvalue()
 
 

@@ -84,6 +84,8 @@ def _image(rng: random.Random, demo: DemoSet) -> bytes:
         return reencode(rng.choice(demo.banned_images), quality=rng.choice((60, 75, 90)))
     if roll < 0.32:  # a mirror image: only a policy with dihedral matching catches it
         return mirror(rng.choice(demo.banned_images))
+    if roll < 0.36:  # image spam: the words are pixels, for OCR to read
+        return rng.choice(demo.memes)
     return rng.choice(demo.harmless_images)
 
 
