@@ -216,4 +216,4 @@ def test_sha256_bank_entries_match_too(make_engine: EngineFactory) -> None:
 def test_exact_types_used_are_the_registered_ones() -> None:
     registry = SignalTypeRegistry()
     registry.register(SHA256Signal)
-    assert registry.names() == ["md5", "pdq", "sha256"]  # plugins load on first use
+    assert registry.names() == ["md5", "minhash", "pdq", "sha256"]  # plugins load on first use

@@ -107,6 +107,10 @@ class Engine:
                 self._banks.index.add(signal.signal_type, signal.value, ref)
             elif signal.signal_type == "pdq" and self._deferred is not None:
                 self._deferred.perceptual.index.add(signal.value, ref)
+            elif signal.signal_type == "minhash" and self._deferred is not None:
+                neartext = self._deferred.neartext
+                if neartext is not None:
+                    neartext.index.add(signal.value, ref)
 
     def flush(self) -> None:
         if self._sink is not None:

@@ -10,12 +10,13 @@ from rich.progress import Progress
 
 from ombuds.domain import BankEntry, Decision
 from ombuds.engine.banks import BankMatcher
-from ombuds.engine.deferred.matchers import PerceptualMatcher
+from ombuds.engine.deferred.matchers import NearTextMatcher, PerceptualMatcher
 from ombuds.engine.deferred.tier import DeferredTier
 from ombuds.engine.engine import Clock, Engine, utc_now
 from ombuds.engine.sinks import DecisionSink
 from ombuds.errors import ConfigError
 from ombuds.matching.exact_index import ExactIndex
+from ombuds.matching.neartext import NearTextIndex
 from ombuds.matching.perceptual import PDQIndex
 from ombuds.matching.signals import IndexKind, SignalTypeRegistry, default_registry
 from ombuds.matching.text import compile_lexicons
@@ -93,6 +94,19 @@ def load_perceptual_index(store: Store) -> PDQIndex:
     return PDQIndex.build(rows, np.asarray(refs, dtype=np.int64))
 
 
+def load_neartext_index(store: Store) -> NearTextIndex:
+    """Every active document fingerprint, in the near-duplicate index."""
+    index = NearTextIndex()
+    values: list[str] = []
+    refs: list[int] = []
+    for entry_id, _, value in store.iter_index_rows(["minhash"]):
+        values.append(value)
+        refs.append(entry_id)
+    if values:
+        index.add_many(values, refs)
+    return index
+
+
 def build_engine(
     store: Store,
     settings: Settings,
@@ -118,9 +132,9 @@ def build_engine(
     banks = BankMatcher(index, entries, registry)
     tier = None
     if deferred:
-        perceptual = PerceptualMatcher(
-            load_perceptual_index(store), entries, {b.name: b for b, _ in store.list_banks()}
-        )
+        bank_map = {b.name: b for b, _ in store.list_banks()}
+        perceptual = PerceptualMatcher(load_perceptual_index(store), entries, bank_map)
+        neartext = NearTextMatcher(load_neartext_index(store), entries, bank_map)
         tier = DeferredTier(
             queue_factory=lambda handler, done: queue_backend(
                 settings.queue,
@@ -131,6 +145,7 @@ def build_engine(
             ),
             perceptual=perceptual,
             text=text,
+            neartext=neartext,
             settings=settings,
             clock=clock,
             sink=sink,

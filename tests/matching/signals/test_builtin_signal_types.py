@@ -21,7 +21,7 @@ def test_builtin_passes_the_signal_type_kit(name: str) -> None:
 
 def test_builtins_arrive_through_entry_points() -> None:
     registry = SignalTypeRegistry()
-    assert {"md5", "sha256", "pdq"} <= set(registry.names())
+    assert {"md5", "sha256", "pdq", "minhash"} <= set(registry.names())
 
 
 def test_md5_and_sha256_values() -> None:
@@ -37,7 +37,7 @@ def test_text_gets_no_exact_hash() -> None:
 
 
 def test_unknown_type_names_the_known_ones() -> None:
-    with pytest.raises(UnknownSignalTypeError, match="md5, pdq, sha256"):
+    with pytest.raises(UnknownSignalTypeError, match="md5, minhash, pdq, sha256"):
         default_registry().get("sha1")
 
 

@@ -10,9 +10,12 @@ from typing import Any
 
 from ombuds.domain import Bank, Evidence
 from ombuds.engine.banks import EntryResolver
+from ombuds.matching.neartext import NearTextIndex
 from ombuds.matching.perceptual import PDQIndex
 from ombuds.matching.signals.pdq import DEFAULT_THRESHOLD
 from ombuds.matching.text import TextMatcher, normalize
+
+DEFAULT_SIMILARITY = 0.8
 
 
 class PerceptualMatcher:
@@ -60,6 +63,45 @@ class PerceptualMatcher:
                         transform=transform,
                     )
                 )
+        return sorted(evidence, key=lambda e: (e.distance or 0, e.rule_id))
+
+
+class NearTextMatcher:
+    """Document fingerprints (MinHash) against the near-duplicate index.
+
+    A bank's `threshold` is read as a percentage of estimated Jaccard similarity here
+    (default 80), as PDQ banks read it as bits.
+    """
+
+    def __init__(self, index: NearTextIndex, resolve: EntryResolver, banks: Mapping[str, Bank]):
+        self.index = index
+        self._resolve = resolve
+        self._thresholds = {
+            name: DEFAULT_SIMILARITY if bank.threshold is None else bank.threshold / 100
+            for name, bank in banks.items()
+        }
+
+    def match(
+        self, signals: Sequence[Mapping[str, Any]], banks: Collection[str], now: datetime
+    ) -> list[Evidence]:
+        lowest = min(
+            (self._thresholds.get(b, DEFAULT_SIMILARITY) for b in banks),
+            default=DEFAULT_SIMILARITY,
+        )
+        best: dict[int, float] = {}
+        for signal in signals:
+            if signal["type"] == "minhash" and len(self.index):
+                for hit in self.index.query(signal["value"], threshold=lowest):
+                    best[hit.ref] = max(best.get(hit.ref, 0.0), hit.similarity)
+        evidence = []
+        for ref, entry in self._resolve(best).items() if best else ():
+            similarity = best[ref]
+            wanted = self._thresholds.get(entry.bank, DEFAULT_SIMILARITY)
+            if entry.bank in banks and entry.active(now) and similarity >= wanted:
+                # Distance in percent points of dissimilarity keeps one scale for sorting.
+                distance = round((1 - similarity) * 100)
+                found = Evidence("bank", entry.bank, entry.public_id, entry.category, "minhash")
+                evidence.append(replace(found, distance=distance))
         return sorted(evidence, key=lambda e: (e.distance or 0, e.rule_id))
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from ombuds.domain import Content, ContentKind, Decision, Policy, Signal, Tier
 from ombuds.engine.decide import Subject, decide, unscannable_verdict
 from ombuds.engine.deferred.analysis import DIHEDRAL, DOCUMENT, OCR, PDQ
-from ombuds.engine.deferred.matchers import PerceptualMatcher, text_evidence
+from ombuds.engine.deferred.matchers import NearTextMatcher, PerceptualMatcher, text_evidence
 from ombuds.engine.sinks import DecisionSink
 from ombuds.engine.verdict import judge
 from ombuds.matching.text import TextMatcher
@@ -60,12 +60,14 @@ class DeferredTier:
         queue_factory: QueueFactory,
         perceptual: PerceptualMatcher,
         text: TextMatcher,
+        neartext: NearTextMatcher | None = None,
         settings: Settings,
         clock: Clock,
         sink: DecisionSink | None = None,
         on_decision: Callable[[Decision], None] | None = None,
     ) -> None:
         self._perceptual = perceptual
+        self._neartext = neartext
         self._text = text
         self._settings = settings
         self._clock = clock
@@ -78,6 +80,10 @@ class DeferredTier:
     @property
     def perceptual(self) -> PerceptualMatcher:
         return self._perceptual
+
+    @property
+    def neartext(self) -> NearTextMatcher | None:
+        return self._neartext
 
     @property
     def queue(self) -> WorkQueue:
@@ -138,7 +144,10 @@ class DeferredTier:
         banks: Collection[str] = {b for p in policies for b in p.banks}
         lexicons: Collection[str] = {name for p in policies for name in p.lexicons}
         evidence = list(pending.inline.evidence)
-        evidence += self._perceptual.match(result.get("signals", ()), banks, self._clock())
+        signals = result.get("signals", ())
+        evidence += self._perceptual.match(signals, banks, self._clock())
+        if self._neartext is not None:
+            evidence += self._neartext.match(signals, banks, self._clock())
         source = str(result.get("text_source", ""))
         evidence += text_evidence(
             self._text,
