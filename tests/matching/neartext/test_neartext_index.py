@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from ombuds.domain import Content, ContentKind
 from ombuds.errors import ConfigError, SignalFormatError
-from ombuds.testing import documents as s
 from ombuds.matching.neartext import NearTextIndex, NearTextMatch
 from ombuds.matching.signals.minhash import MinHashSignal, to_hex
+from ombuds.testing import documents as s
 
 RNG = np.random.default_rng(20240601)
 

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from ombuds.domain import Content, ContentKind
 from ombuds.errors import SignalFormatError
 from ombuds.extraction.documents import Cause, UnscannableError
-from ombuds.testing import documents as s
 from ombuds.matching.signals import IndexKind, SignalTypeRegistry
 from ombuds.matching.signals.minhash import (
     HEX_CHARS,
@@ -23,6 +22,7 @@ from ombuds.matching.signals.minhash import (
     to_hex,
 )
 from ombuds.matching.text import normalize
+from ombuds.testing import documents as s
 from ombuds.testing.signal_types import check_signal_type
 
 MINHASH = MinHashSignal()
