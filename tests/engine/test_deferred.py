@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import random
+import struct
+import zlib
 from collections.abc import Collection, Mapping
 from dataclasses import replace
 
@@ -202,8 +204,29 @@ def test_worker_processes_decide_while_submit_returns_at_once() -> None:
         engine.close()
 
 
+def png_declaring(width: int, height: int) -> bytes:
+    """A decompression bomb's header: a huge canvas, almost no data."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 64)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
 @pytest.mark.parametrize(
-    "garbage", [b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, b"<svg/>", bytes(range(256))]
+    "garbage",
+    [
+        b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
+        b"<svg/>",
+        bytes(range(256)),
+        png_declaring(100_000, 100_000),
+        b"%PDF-1.4 a document, sent as an image",
+    ],
+    ids=["truncated-png", "svg", "noise", "pixel-bomb", "pdf-called-image"],
 )
 def test_garbage_never_reaches_a_block(garbage: bytes) -> None:
     engine, _, pushed = setup()

@@ -104,3 +104,12 @@ def test_hostile_documents_are_unscannable_and_the_next_item_goes_on(
     bad, good = pushed
     assert bad.reason is Reason.UNSCANNABLE and bad.detail
     assert good.reason is Reason.NO_MATCH
+
+
+def test_a_huge_pdf_is_read_in_part_and_a_clean_part_is_unscannable(store: Store) -> None:
+    engine, _, pushed = wire(store)
+    engine.submit(file(samples.make_many_pages_pdf(100_000, text="hello there"), "huge"))
+    engine.submit(file(samples.make_many_pages_pdf(100_000, text="zorbcoin giveaway"), "bad"))
+    clean, caught = pushed
+    assert clean.reason is Reason.UNSCANNABLE and "only part" in clean.detail
+    assert caught.action is Action.BLOCK and caught.evidence[0].via == "document"

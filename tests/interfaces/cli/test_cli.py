@@ -251,3 +251,22 @@ def test_scan_reports_an_unreadable_image_as_unscannable(
     row = json.loads(result.stdout)
     assert row["reason"] == "unscannable" and row["action"] == "review"
     assert result.code == ExitCode.RESTRICTED
+
+
+def test_bank_add_takes_documents_and_scan_sees_through_a_lying_extension(
+    run: Run, configured: Path, tmp_path: Path
+) -> None:
+    from ombuds.testing import documents as samples
+
+    pages = samples.paragraphs(3, 10)
+    leaked = tmp_path / "leaked.pdf"
+    leaked.write_bytes(samples.make_pdf(pages))
+    added = run("bank", "add", "known", str(leaked), "--reason", "leak")
+    assert added.code == 0 and "minhash:" in added.stdout
+    disguised = tmp_path / "inbox" / "holiday.jpg"  # a DOCX of the same text, named as a photo
+    disguised.parent.mkdir()
+    disguised.write_bytes(samples.make_docx(pages))
+    result = run("scan", str(disguised), "-a", "region=EU", "--format", "jsonl", "--workers", "1")
+    row = json.loads(result.stdout)
+    assert row["content_kind"] == "file" and row["tier"] == "deferred"
+    assert row["action"] == "block" and row["evidence"][0]["signal_type"] == "minhash"

@@ -72,7 +72,11 @@ def _document(content: Content, analyses: frozenset[str], result: dict[str, Any]
 
     document = extract_text(content.data or b"")
     result["text"], result["text_source"] = document.text, DOCUMENT
-    result["document"] = {"format": document.format, "pages": document.pages}
+    result["document"] = {
+        "format": document.format,
+        "pages": document.pages,
+        "truncated": document.truncated,
+    }
     fingerprint = MinHashSignal().compute(content)
     if fingerprint is not None:
         result["signals"].append(_signal(fingerprint))

@@ -127,6 +127,10 @@ class DeferredTier:
             verdict = unscannable_verdict(pending.policies)
         else:
             verdict = judge(pending.policies, self._evidence(pending, result))
+            if not verdict.evidence and _partial(result):
+                # What was read is clean, but not all of it was read: say so.
+                problem = _partial(result)
+                verdict = unscannable_verdict(pending.policies)
         return decide(
             pending.subject,
             verdict,
@@ -174,6 +178,13 @@ def _problem(done: Done) -> str:
     if done.outcome is not JobOutcome.DONE:
         return f"analysis failed: {done.error}"
     return str(done.result.get("unscannable", ""))
+
+
+def _partial(result: dict[str, Any]) -> str:
+    document = result.get("document") or {}
+    if not document.get("truncated"):
+        return ""
+    return f"only part of the document was read (limit reached at {document['pages']} pages)"
 
 
 def _signals(raw: Sequence[dict[str, Any]]) -> list[Signal]:
