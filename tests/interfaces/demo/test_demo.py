@@ -36,6 +36,8 @@ def test_demo_streams_and_summarises(tmp_path: Path) -> None:
     caught = [d for d in outcome.deferred if d.action is Action.BLOCK and d.evidence]
     assert any(e.signal_type == "pdq" and e.distance for d in caught for e in d.evidence)
     assert any(e.transform not in ("", "original") for d in caught for e in d.evidence)
+    assert any(e.signal_type == "minhash" for d in caught for e in d.evidence)
+    assert any(e.via == "document" for d in caught for e in d.evidence)
     if importlib.util.find_spec("rapidocr_onnxruntime") is not None:  # the `ocr` extra
         assert any(e.via == "ocr" and e.boxes for d in caught for e in d.evidence)
     db = sqlite3.connect(tmp_path / "demo" / "ombuds.db")

@@ -48,6 +48,14 @@ def make_meme(rng: random.Random, caption: str) -> bytes:
     return buffer.getvalue()
 
 
+def edit_document(rng: random.Random, html: bytes, words: list[str]) -> bytes:
+    """The same document with a few words changed: a new file hash, the same fingerprint."""
+    tokens = html.decode().split(" ")
+    for _ in range(3):
+        tokens[rng.randrange(1, len(tokens) - 1)] = rng.choice(words)
+    return " ".join(tokens).encode()
+
+
 def mirror(png: bytes) -> bytes:
     """The picture flipped left to right: caught only where a policy matches mirror images."""
     buffer = io.BytesIO()

@@ -16,7 +16,7 @@ from ombuds.interfaces.demo.data import (
     SPAM_TERMS,
     DemoSet,
 )
-from ombuds.interfaces.demo.media import mirror, reencode
+from ombuds.interfaces.demo.media import edit_document, mirror, reencode
 
 _LOOKALIKES = str.maketrans({"a": "а", "o": "о", "e": "е", "p": "р", "c": "с"})  # Cyrillic
 
@@ -90,8 +90,15 @@ def _image(rng: random.Random, demo: DemoSet) -> bytes:
 
 
 def _file(rng: random.Random, demo: DemoSet) -> bytes:
-    pool = demo.banned_files if rng.random() < 0.25 else demo.harmless_files
-    return rng.choice(pool)
+    roll = rng.random()
+    if roll < 0.18:
+        return rng.choice(demo.banned_files)
+    if roll < 0.26:  # an edited copy: only the document fingerprint still matches
+        return edit_document(rng, rng.choice(demo.banned_files), demo.words)
+    if roll < 0.32:  # a scam pitch inside a document: found in its text
+        pitch = f" {rng.choice(SCAM_TERMS)} ".encode()
+        return rng.choice(demo.harmless_files).replace(b"<p>", b"<p>" + pitch, 1)
+    return rng.choice(demo.harmless_files)
 
 
 def generate(demo: DemoSet, count: int, seed: int) -> Iterator[Content]:
