@@ -123,3 +123,34 @@ def test_a_bank_the_policy_does_not_use_is_refused(store: Store) -> None:
 def test_confirm_bank_must_be_one_of_the_policy_banks() -> None:
     with pytest.raises(ValueError, match="must be one of"):
         Policy("p", Scope.parse("true"), banks=("a",), confirm_bank="b")
+
+
+def test_a_policy_never_banks_what_only_a_lexicon_flagged(store: Store) -> None:
+    from ombuds.domain import Lexicon, LexiconRule, RuleKind
+    from ombuds.testing import documents as samples
+
+    store.create_bank(Bank("docs", "scam"))
+    store.save_lexicon(
+        Lexicon("w", (LexiconRule("r", RuleKind.TERM, "scam", terms=("zorbcoin",)),))
+    )
+    store.save_policy(
+        Policy(
+            "p",
+            Scope.parse("true"),
+            banks=("docs",),
+            lexicons=("w",),
+            actions={"scam": Action.BLOCK},
+            confirm_bank="docs",
+        )
+    )
+    banker = Banker(store)
+    engine = build_engine(
+        store, Settings(queue="sync", ocr=False), deferred=True, on_decision=banker.on_decision
+    )
+    banker.attach(engine)
+    pages = samples.paragraphs(8, 10)
+    pitched = samples.make_html([*pages, "buy zorbcoin now"])
+    engine.submit(Content("d1", ContentKind.FILE, data=pitched))
+    assert store.count_entries("docs") == 0
+    clean = engine.submit(Content("d2", ContentKind.FILE, data=samples.make_html(pages)))
+    assert clean.action is Action.ALLOW

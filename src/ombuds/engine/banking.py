@@ -16,6 +16,8 @@ from ombuds.errors import InputError
 from ombuds.matching.signals import SignalTypeRegistry, default_registry
 from ombuds.records import Store
 
+_NEAR = frozenset({"pdq", "minhash"})  # signal types whose matches are near, not exact
+
 
 class Banker:
     def __init__(
@@ -91,6 +93,10 @@ class Banker:
         if decision.tier is not Tier.DEFERRED or decision.reason is not Reason.MATCHED:
             return
         if decision.action is not Action.BLOCK:
+            return
+        # Only near-copies of what a bank already holds. Banking content a lexicon flagged
+        # would teach the index its harmless parts: the next clean copy would match.
+        if not any(e.source == "bank" and e.signal_type in _NEAR for e in decision.evidence):
             return
         policy = self._store.get_policy(decision.policy)
         if policy.confirm_bank:
