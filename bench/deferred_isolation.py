@@ -127,7 +127,7 @@ def main() -> None:
     parser.add_argument("--terms", type=int, default=100_000)
     parser.add_argument("--images", type=int, default=400)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--workers", type=int, default=1)  # OMBUDS_DEFERRED_WORKERS default
     args = parser.parse_args()
     console = Console()
     engine, messages, images = build(args.terms, args.workers)

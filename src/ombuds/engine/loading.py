@@ -88,10 +88,12 @@ def load_perceptual_index(store: Store) -> PDQIndex:
     for entry_id, _, value in store.iter_index_rows(["pdq"]):
         values.append(value)
         refs.append(entry_id)
+    # One thread: lookups here run beside the inline tier, and a pool's GIL handoffs cost
+    # the inline tier more than a deferred lookup gains.
     if not values:
-        return PDQIndex()
+        return PDQIndex(threads=1)
     rows = np.frombuffer(bytes.fromhex("".join(values)), dtype=np.uint8).reshape(-1, 32)
-    return PDQIndex.build(rows, np.asarray(refs, dtype=np.int64))
+    return PDQIndex.build(rows, np.asarray(refs, dtype=np.int64), threads=1)
 
 
 def load_neartext_index(store: Store) -> NearTextIndex:

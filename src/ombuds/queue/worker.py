@@ -14,6 +14,10 @@ from ombuds.queue.base import load_handler
 def _lower_priority(nice: int, memory_limit: int | None) -> None:
     if nice:
         os.nice(nice)
+        if hasattr(os, "sched_setscheduler"):
+            # SCHED_IDLE: run only when no normal task wants the core. Niceness alone still
+            # took half the inline tier's throughput with every core running a worker.
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     if memory_limit:
         # A decompression bomb then fails with MemoryError in this worker instead of
         # pushing the whole machine into swap or the OOM killer.
