@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import random
 import statistics
 import sys
@@ -68,6 +67,7 @@ def build(terms: int, workers: int) -> tuple[Engine, list[Content], list[bytes]]
     index = PDQIndex.build(
         np.random.default_rng(1).integers(0, 256, (100_000, 32), dtype=np.uint8),
         np.arange(100_000, dtype=np.int64),
+        threads=1,  # as engine.loading builds it: no pool threads beside the inline tier
     )
     settings = Settings(ocr=False, deferred_workers=workers)
     done: list[Decision] = []
