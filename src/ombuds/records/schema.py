@@ -168,3 +168,18 @@ class NoticeRow(Base):
     matched: Mapped[Any]
     how_to_appeal: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Names stay unique after revocation, so a name in the ledger always means one key.
+    name: Mapped[str] = mapped_column(unique=True)
+    # The public half of the token: found by index, then the secret is compared by hash.
+    key_id: Mapped[str] = mapped_column(unique=True)
+    secret_hash: Mapped[str]
+    role: Mapped[str]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

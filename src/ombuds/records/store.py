@@ -12,6 +12,7 @@ from ombuds.domain import Bank, BankEntry, Decision, Lexicon, Policy
 from ombuds.records.database import create_store_engine, upgrade
 from ombuds.records.repos.banks import BankRepository
 from ombuds.records.repos.decisions import DecisionRepository
+from ombuds.records.repos.keys import ApiKey, KeyRepository
 from ombuds.records.repos.lexicons import LexiconRepository
 from ombuds.records.repos.policies import PolicyRepository
 
@@ -31,6 +32,7 @@ class Store:
         self._lexicons = LexiconRepository(sessions)
         self._policies = PolicyRepository(sessions)
         self._decisions = DecisionRepository(sessions)
+        self._keys = KeyRepository(sessions)
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -161,3 +163,22 @@ class Store:
 
     def count_decisions(self) -> int:
         return self._decisions.count_decisions()
+
+    # API keys
+
+    def create_api_key(
+        self, name: str, role: str, *, expires_at: datetime | None = None
+    ) -> tuple[ApiKey, str]:
+        """A new key and its token; the token is returned here once and never stored."""
+        return self._keys.create_key(name, role, expires_at=expires_at)
+
+    def list_api_keys(self) -> list[ApiKey]:
+        return self._keys.list_keys()
+
+    def revoke_api_key(self, name: str, *, now: datetime | None = None) -> None:
+        """NotFoundError for an unknown name, ConflictError if already revoked."""
+        self._keys.revoke_key(name, now=now)
+
+    def authenticate_api_key(self, token: str, *, now: datetime | None = None) -> ApiKey | None:
+        """The usable key the token belongs to, else None (unknown, wrong, revoked, expired)."""
+        return self._keys.authenticate(token, now=now)
