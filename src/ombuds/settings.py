@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     debug: bool = Field(
         default=False, description="Show Python tracebacks for unexpected errors in the CLI."
     )
+    max_request_bytes: int = Field(
+        default=64 * MiB,
+        gt=0,
+        description="Largest HTTP request body `ombuds serve` accepts (413 above it); base64 "
+        "adds a third to a file's size.",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 
 from ombuds.errors import ExitCode, OmbudsError
-from ombuds.interfaces.cli import banks, lexicons, policies, scan
+from ombuds.interfaces.cli import banks, keys, lexicons, policies, scan
 from ombuds.interfaces.cli.workspace import Workspace, err, out
 
 app = typer.Typer(
@@ -28,6 +28,7 @@ app = typer.Typer(
 app.add_typer(banks.app, name="bank")
 app.add_typer(lexicons.app, name="lexicon")
 app.add_typer(policies.app, name="policy")
+app.add_typer(keys.app, name="key")
 app.command("scan")(scan.scan)
 
 HomeOption = Annotated[
@@ -65,6 +66,19 @@ def demo(
     from ombuds.interfaces.demo import run_demo  # heavy imports only for this command
 
     run_demo(workspace_dir, messages=messages, seed=seed, console=out)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the HTTP service (needs `ombuds[api]`); SIGINT or SIGTERM stops it cleanly."""
+    from ombuds.interfaces.api.server import serve as run_server  # needs the api extra
+
+    workspace: Workspace = ctx.obj
+    run_server(workspace.settings, host, port)
 
 
 def _debug() -> bool:

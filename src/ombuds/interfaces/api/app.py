@@ -1,0 +1,77 @@
+"""The application factory: `create_app(settings)`. Nothing is loaded at import time; the
+store and engine are built in the lifespan, in a thread, while `/v1/health/live` answers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+import ombuds
+from ombuds.interfaces.api import banks, content
+from ombuds.interfaces.api.auth import runtime_of
+from ombuds.interfaces.api.errors import ErrorOut, error_response, install_error_handlers
+from ombuds.interfaces.api.limits import BodyLimit
+from ombuds.interfaces.api.models import HealthOut
+from ombuds.interfaces.api.runtime import Runtime
+from ombuds.settings import Settings
+
+DESCRIPTION = """\
+Ombuds' HTTP service. Authenticate with `Authorization: Bearer <API key>` (`ombuds key
+create NAME --role ROLE`). Roles: `platform` submits content and reads decisions;
+`moderator` and `auditor` read decisions and banks; `admin` manages banks.
+
+Every error has one shape: `{"error": {"code": "...", "message": "...", "field": ...}}`,
+where `field` is the JSON path of the offending value (e.g. `items[3].text`) or null.
+"""
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime(settings)
+        app.state.runtime = runtime
+        runtime.start()
+        try:
+            yield
+        finally:
+            # Closing waits for the deferred tier: off the event loop.
+            await anyio.to_thread.run_sync(runtime.close)
+
+    app = FastAPI(
+        title="Ombuds",
+        version=getattr(ombuds, "__version__", "0.1.0"),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
+    app.include_router(content.router)
+    app.include_router(banks.router)
+    _health_routes(app)
+    return app
+
+
+def _health_routes(app: FastAPI) -> None:
+    @app.get("/v1/health/live", tags=["health"], response_model=HealthOut)
+    def live() -> dict[str, str]:
+        """200 whenever the process serves requests."""
+        return {"status": "live"}
+
+    @app.get(
+        "/v1/health/ready",
+        tags=["health"],
+        response_model=HealthOut,
+        responses={503: {"model": ErrorOut, "description": "Still loading (or loading failed)."}},
+    )
+    def ready(request: Request) -> dict[str, str] | JSONResponse:
+        """200 once the engine and its indexes are loaded; 503 until then."""
+        runtime = runtime_of(request)
+        if runtime.ready:
+            return {"status": "ready"}
+        if runtime.failure is not None:
+            return error_response(503, "load_failed", runtime.failure)
+        return error_response(503, "not_ready", "loading the engine and its indexes")
