@@ -90,3 +90,30 @@ def test_entry_cache_asks_the_store_once(store: Store) -> None:
     cache.invalidate()
     cache(ids)
     assert len(calls) == 2
+
+
+def test_store_sink_loses_and_repeats_nothing_under_concurrent_accepts(store: Store) -> None:
+    import threading
+
+    from ombuds.domain import Reason, Tier
+    from ombuds.engine.ids import new_id
+
+    sink = StoreSink(store, batch_size=7)
+
+    def decision() -> object:
+        from ombuds.domain import Decision
+
+        return Decision(new_id("dcs"), "c", "a", "v", "text", Action.ALLOW, Reason.NO_MATCH,
+                        Tier.INLINE, datetime.now(UTC), 1.0)  # fmt: skip
+
+    def work() -> None:
+        for _ in range(100):
+            sink.accept(decision())  # type: ignore[arg-type]
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    sink.flush()
+    assert store.count_decisions() == 400

@@ -90,8 +90,8 @@ class Engine:
         decision = self._decide(content, verdict, signals, unscannable, now, started)
         if self._sink is not None:
             self._sink.accept(decision)
-        if self._deferred is not None and not unscannable and decision.action is not Action.BLOCK:
-            # Already blocked inline: a closer look could not make it stricter.
+        if self._needs_deferred(content, decision, unscannable):
+            assert self._deferred is not None
             self._deferred.schedule(content, decision, policies)
         return decision
 
@@ -121,6 +121,15 @@ class Engine:
         if self._deferred is not None:
             self._deferred.close()
         self.flush()
+
+    def _needs_deferred(self, content: Content, decision: Decision, unscannable: str) -> bool:
+        # Text is done inline; blocked content could not be made stricter by a closer look.
+        return (
+            self._deferred is not None
+            and content.kind is not ContentKind.TEXT
+            and not unscannable
+            and decision.action is not Action.BLOCK
+        )
 
     def _match_text(self, content: Content, policies: list[Policy]) -> list[Evidence]:
         text = (content.text or "")[: self._settings.max_text_chars]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Protocol
 
 from ombuds.domain import Decision
@@ -30,19 +31,27 @@ class MemorySink:
 
 
 class StoreSink:
-    """Writes decisions to the store in batches: one transaction per batch keeps SQLite fast."""
+    """Writes decisions to the store in batches: one transaction per batch keeps SQLite fast.
+
+    Inline decisions arrive on the caller's thread and deferred ones on the queue's, so the
+    batch is guarded: two flushes racing could otherwise drop a decision or write one twice.
+    """
 
     def __init__(self, store: Store, batch_size: int = 500) -> None:
         self._store = store
         self._batch_size = batch_size
         self._pending: list[Decision] = []
+        self._lock = threading.Lock()
 
     def accept(self, decision: Decision) -> None:
-        self._pending.append(decision)
-        if len(self._pending) >= self._batch_size:
+        with self._lock:
+            self._pending.append(decision)
+            full = len(self._pending) >= self._batch_size
+        if full:
             self.flush()
 
     def flush(self) -> None:
-        if self._pending:
+        with self._lock:
             pending, self._pending = self._pending, []
+        if pending:
             self._store.record_decisions(pending)
