@@ -15,6 +15,7 @@ from ombuds.records.repos.decisions import DecisionRepository
 from ombuds.records.repos.keys import ApiKey, KeyRepository
 from ombuds.records.repos.lexicons import LexiconRepository
 from ombuds.records.repos.policies import PolicyRepository
+from ombuds.records.repos.webhooks import Webhook, WebhookRepository, WebhookTarget
 
 
 class Store:
@@ -33,6 +34,7 @@ class Store:
         self._policies = PolicyRepository(sessions)
         self._decisions = DecisionRepository(sessions)
         self._keys = KeyRepository(sessions)
+        self._webhooks = WebhookRepository(sessions)
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -182,3 +184,20 @@ class Store:
     def authenticate_api_key(self, token: str, *, now: datetime | None = None) -> ApiKey | None:
         """The usable key the token belongs to, else None (unknown, wrong, revoked, expired)."""
         return self._keys.authenticate(token, now=now)
+
+    # webhooks
+
+    def create_webhook(self, url: str, created_by: str) -> tuple[Webhook, str]:
+        """A new webhook and its signing secret (returned here; listings never show it)."""
+        return self._webhooks.create(url, created_by)
+
+    def list_webhooks(self) -> list[Webhook]:
+        return self._webhooks.list_all()
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        """NotFoundError for an unknown id."""
+        self._webhooks.delete(webhook_id)
+
+    def webhook_targets(self) -> list[WebhookTarget]:
+        """Every webhook with its secret, for signing deliveries."""
+        return self._webhooks.targets()
