@@ -80,6 +80,38 @@ class Settings(BaseSettings):
         description="Largest HTTP request body `ombuds serve` accepts (413 above it); base64 "
         "adds a third to a file's size.",
     )
+    webhook_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=20,
+        description="Attempts per webhook delivery (the first included) before it is given up.",
+    )
+    webhook_backoff_s: float = Field(
+        default=0.5,
+        ge=0,
+        description="Delay before the first webhook retry; doubled at each further retry, "
+        "with jitter.",
+    )
+    webhook_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="Connect and read timeout of one webhook attempt.",
+    )
+    webhook_queue_size: int = Field(
+        default=10_000,
+        ge=1,
+        description="Webhook deliveries waiting at most; beyond it new ones are dropped and "
+        "counted, so the deferred tier never waits.",
+    )
+    webhook_workers: int = Field(
+        default=4, ge=1, le=64, description="Threads sending webhook deliveries."
+    )
+    metrics_public: bool = Field(
+        default=False,
+        description="Serve `GET /metrics` without an API key (for a loopback bind or a "
+        "private scrape network); otherwise it needs an admin or auditor key.",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -11,18 +11,23 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 import ombuds
-from ombuds.interfaces.api import banks, content
+from ombuds.interfaces.api import banks, content, hma
 from ombuds.interfaces.api.auth import runtime_of
 from ombuds.interfaces.api.errors import ErrorOut, error_response, install_error_handlers
 from ombuds.interfaces.api.limits import BodyLimit
+from ombuds.interfaces.api.metrics import HttpMetrics, Metrics
+from ombuds.interfaces.api.metrics import router as metrics_router
 from ombuds.interfaces.api.models import HealthOut
 from ombuds.interfaces.api.runtime import Runtime
+from ombuds.interfaces.api.webhooks import router as webhooks_router
 from ombuds.settings import Settings
 
 DESCRIPTION = """\
 Ombuds' HTTP service. Authenticate with `Authorization: Bearer <API key>` (`ombuds key
 create NAME --role ROLE`). Roles: `platform` submits content and reads decisions;
-`moderator` and `auditor` read decisions and banks; `admin` manages banks.
+`moderator` and `auditor` read decisions and banks; `admin` manages banks and
+webhooks. `GET /metrics` (Prometheus) takes an admin or auditor key unless
+OMBUDS_METRICS_PUBLIC is set.
 
 Every error has one shape: `{"error": {"code": "...", "message": "...", "field": ...}}`,
 where `field` is the JSON path of the offending value (e.g. `items[3].text`) or null.
@@ -32,7 +37,7 @@ where `field` is the JSON path of the offending value (e.g. `items[3].text`) or 
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = Runtime(settings)
+        runtime = Runtime(settings, metrics)
         app.state.runtime = runtime
         runtime.start()
         try:
@@ -47,10 +52,16 @@ def create_app(settings: Settings) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
+    metrics = Metrics()
+    app.state.metrics = metrics
     install_error_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
+    app.add_middleware(HttpMetrics, metrics=metrics)  # outermost: sees 413s too
     app.include_router(content.router)
     app.include_router(banks.router)
+    app.include_router(hma.router)
+    app.include_router(webhooks_router)
+    app.include_router(metrics_router)
     _health_routes(app)
     return app
 

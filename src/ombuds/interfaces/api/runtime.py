@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
 
 from ombuds.domain import BankEntry, Content, Decision
 from ombuds.engine import Engine, StoreSink
 from ombuds.engine.loading import build_engine
 from ombuds.interfaces.api.errors import ApiError
+from ombuds.interfaces.api.metrics import Metrics, Snapshot
+from ombuds.interfaces.api.webhook_delivery import WebhookDispatcher
 from ombuds.records import Store
 from ombuds.settings import Settings
 
 log = logging.getLogger("ombuds.api")
+T = TypeVar("T")
 
 
 class LockedSink:
@@ -37,8 +41,10 @@ class LockedSink:
 
 
 class Runtime:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, metrics: Metrics | None = None) -> None:
         self.settings = settings
+        self.metrics = metrics
+        self._webhooks: WebhookDispatcher | None = None
         self._store: Store | None = None
         self._engine: Engine | None = None
         # The text matcher's scratch space and the engine's sink are not thread-safe, and
@@ -56,6 +62,7 @@ class Runtime:
         try:
             store = Store.open(self.settings.resolved_database_url())
             self._store = store
+            self._webhooks = self._dispatcher(store)
             self._engine = self._build(store)
         except Exception as exc:
             self._failure = f"{type(exc).__name__}: {exc}"
@@ -65,7 +72,56 @@ class Runtime:
         log.info("engine ready")
 
     def _build(self, store: Store) -> Engine:
-        return build_engine(store, self.settings, sink=LockedSink(store), deferred=True)
+        return build_engine(
+            store,
+            self.settings,
+            sink=LockedSink(store),
+            deferred=True,
+            on_decision=self._on_deferred,
+        )
+
+    def _dispatcher(self, store: Store) -> WebhookDispatcher:
+        metrics = self.metrics
+        dispatcher = WebhookDispatcher(
+            store.webhook_targets,
+            self.settings,
+            on_outcome=metrics.webhook_outcome if metrics else None,
+            on_retry=metrics.webhook_retries.inc if metrics else None,
+        )
+        dispatcher.start()
+        return dispatcher
+
+    def _on_deferred(self, decision: Decision) -> None:
+        """A deferred decision (on the tier's result thread): counted, and queued for the
+        webhooks without waiting for them."""
+        if self.metrics is not None:
+            self.metrics.observe(decision)
+        if self._webhooks is not None:
+            self._webhooks.enqueue(decision)
+
+    @property
+    def webhooks(self) -> WebhookDispatcher:
+        if not self._ready.is_set() or self._webhooks is None:
+            raise ApiError(503, "not_ready", "the service is still loading its engine")
+        return self._webhooks
+
+    def snapshot(self) -> Snapshot | None:
+        """Queue depths and index sizes for the metrics; None until loaded."""
+        if not self._ready.is_set():
+            return None
+        with self._engine_lock:
+            engine = self._engine
+            if engine is None:
+                return None
+            deferred = engine.deferred
+            neartext = deferred.neartext if deferred is not None else None
+            return Snapshot(
+                deferred_queue_depth=deferred.queue.depth() if deferred is not None else 0,
+                exact_entries=len(engine.bank_matcher.index),
+                pdq_entries=len(deferred.perceptual.index) if deferred is not None else 0,
+                neartext_entries=len(neartext.index) if neartext is not None else 0,
+                webhook_queue_depth=self._webhooks.depth() if self._webhooks else 0,
+            )
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         return self._ready.wait(timeout)
@@ -95,7 +151,15 @@ class Runtime:
             engine = self._running_engine()
             decisions = [engine.submit(content) for content in contents]
             engine.flush()
+        if self.metrics is not None:
+            for decision in decisions:
+                self.metrics.observe(decision)
         return decisions
+
+    def inspect(self, read: Callable[[Engine], T]) -> T:
+        """`read(engine)` under the engine lock: index lookups beside submissions and learning."""
+        with self._engine_lock:
+            return read(self._running_engine())
 
     def learn(self, entries: Mapping[int, BankEntry]) -> None:
         with self._engine_lock:
@@ -121,6 +185,10 @@ class Runtime:
             engine, self._engine = self._engine, None
         if engine is not None:
             engine.close()
+        if self._webhooks is not None:
+            # After the engine: its last deferred decisions are queued by now.
+            self._webhooks.close()
+            self._webhooks = None
         if self._store is not None:
             self._store.close()
             self._store = None

@@ -1,0 +1,194 @@
+"""What the HMA-compatible routes share: HMA's bodies, signal parsing, hashing and lookups.
+
+Lookups read the running engine's indexes (exact for md5/sha256, the PDQ multi-index for
+pdq) and report only enabled, unexpired entries, within each bank's own PDQ threshold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, RootModel
+
+from ombuds.domain import BankEntry, Content, ContentKind
+from ombuds.errors import InputError, UnknownSignalTypeError
+from ombuds.extraction.sniff import media_type_of
+from ombuds.interfaces.api.errors import ApiError
+from ombuds.interfaces.api.runtime import Runtime
+from ombuds.matching.perceptual.hashes import HASH_BITS
+from ombuds.matching.signals import IndexKind, SignalType, default_registry
+from ombuds.matching.signals.pdq import DEFAULT_THRESHOLD
+
+# HMA's multipart field names are content types; Ombuds' own kinds are accepted as well.
+UPLOAD_KINDS = {
+    "photo": ContentKind.IMAGE,
+    "image": ContentKind.IMAGE,
+    "video": ContentKind.FILE,
+    "file": ContentKind.FILE,
+}
+NO_URL = (
+    "Ombuds never fetches URLs; upload the bytes instead "
+    "(multipart/form-data, field 'photo' for images or 'video'/'file' for other files)"
+)
+
+
+class MatchOut(BaseModel):
+    bank_content_id: int
+    distance: str
+
+
+class LookupOut(RootModel[dict[str, list[MatchOut]]]):
+    """Bank name -> matches; banks without a match are absent."""
+
+
+class LookupByTypeOut(RootModel[dict[str, dict[str, list[MatchOut]]]]):
+    """Signal type -> bank name -> matches (lookup of an upload)."""
+
+
+class RawLookupOut(BaseModel):
+    matches: list[int | MatchOut]
+
+
+class HashOut(RootModel[dict[str, str]]):
+    """Signal type -> hash."""
+
+
+class CompareOut(RootModel[dict[str, tuple[bool, dict[str, int]]]]):
+    """Signal type -> [match, {"distance": bits}] (`{}` for exact types)."""
+
+
+class BankConfigOut(BaseModel):
+    name: str
+    matching_enabled_ratio: float
+
+
+class BankListOut(RootModel[list[BankConfigOut]]):
+    pass
+
+
+class BankContentOut(BaseModel):
+    id: int
+    signals: dict[str, str]
+
+
+def bad_request(message: str, field: str | None = None) -> ApiError:
+    """HMA answers 400 to bad parameters; the body keeps Ombuds' error shape."""
+    return ApiError(400, "invalid_input", message, field=field)
+
+
+def signal_type_of(name: str, field: str = "signal_type") -> SignalType:
+    try:
+        return default_registry().get(name)
+    except UnknownSignalTypeError as exc:
+        raise bad_request(exc.message, field) from None
+
+
+def parse_signal(signal_type: SignalType, value: object, field: str) -> str:
+    if not isinstance(value, str):
+        raise bad_request(f"the {signal_type.name} signal must be a string", field)
+    try:
+        return signal_type.parse(value)
+    except InputError as exc:
+        raise bad_request(f"invalid signal: {exc.message}", field) from None
+
+
+def hash_upload(data: bytes, kind: ContentKind, types: Collection[str] | None) -> dict[str, str]:
+    """Every registered signal type that applies to the bytes, perceptual types first."""
+    if not data:
+        raise bad_request("the uploaded file is empty", "file")
+    content = Content("hma-upload", kind, data=data, media_type=media_type_of(data))
+    wanted = sorted(
+        (t for t in default_registry() if types is None or t.name in types),
+        key=lambda t: (t.index_kind is not IndexKind.PERCEPTUAL, t.name),
+    )
+    hashes: dict[str, str] = {}
+    for signal_type in wanted:
+        if not signal_type.applies_to(content):
+            continue
+        try:
+            signal = signal_type.compute(content)
+        except InputError as exc:
+            raise bad_request(exc.message, "file") from None
+        if signal is not None:
+            hashes[signal_type.name] = signal.value
+    return hashes
+
+
+def parse_types(raw: str | None) -> list[str] | None:
+    """HMA's `types=pdq,md5`: known names only, not empty."""
+    if raw is None:
+        return None
+    names = [n.strip() for n in raw.split(",") if n.strip()]
+    if not names:
+        raise bad_request("empty signal type selection", "types")
+    for name in names:
+        signal_type_of(name, "types")
+    return names
+
+
+def parse_banks(raw: str | None) -> set[str] | None:
+    return None if not raw else {b.strip() for b in raw.split(",") if b.strip()}
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    entry_id: int
+    entry: BankEntry
+    distance: int | None  # None: an exact type, reported as "-"
+
+    def as_match(self) -> dict[str, int | str]:
+        shown = "-" if self.distance is None else str(self.distance)
+        return {"bank_content_id": self.entry_id, "distance": shown}
+
+
+def find(
+    runtime: Runtime, signal_type: SignalType, value: str, banks: set[str] | None
+) -> list[Hit]:
+    """Active entries matching the signal, nearest first (then by id)."""
+    store = runtime.store
+    thresholds: dict[str, int] = {}
+    if signal_type.index_kind is IndexKind.PERCEPTUAL and signal_type.name == "pdq":
+        tier = runtime.inspect(lambda engine: engine.deferred)
+        if tier is None:
+            raise ApiError(503, "not_ready", "the perceptual index is not loaded")
+        thresholds = {
+            bank.name: DEFAULT_THRESHOLD if bank.threshold is None else bank.threshold
+            for bank, _count in store.list_banks()
+        }
+        widest = min(max(thresholds.values(), default=DEFAULT_THRESHOLD), HASH_BITS)
+        found: dict[int, int | None] = {
+            m.ref: m.distance for m in tier.perceptual.index.query(value, threshold=widest)
+        }
+    elif signal_type.index_kind is IndexKind.EXACT:
+        refs = runtime.inspect(
+            lambda engine: engine.bank_matcher.index.lookup(signal_type.name, value)
+        )
+        found = dict.fromkeys(refs)
+    else:
+        raise bad_request(
+            f"signal type '{signal_type.name}' cannot be looked up here", "signal_type"
+        )
+    entries = store.get_entries_by_id(list(found)) if found else {}
+    now = datetime.now(UTC)
+    hits = []
+    for ref in sorted(found, key=lambda r: (found[r] or 0, r)):
+        entry, distance = entries.get(ref), found[ref]
+        if (
+            entry is None
+            or not entry.active(now)
+            or (banks is not None and entry.bank not in banks)
+        ):
+            continue
+        if distance is not None and distance > thresholds.get(entry.bank, DEFAULT_THRESHOLD):
+            continue
+        hits.append(Hit(ref, entry, distance))
+    return hits
+
+
+def by_bank(hits: list[Hit]) -> dict[str, list[dict[str, int | str]]]:
+    grouped: dict[str, list[dict[str, int | str]]] = {}
+    for hit in hits:
+        grouped.setdefault(hit.entry.bank, []).append(hit.as_match())
+    return grouped
