@@ -154,3 +154,15 @@ def test_a_policy_never_banks_what_only_a_lexicon_flagged(store: Store) -> None:
     assert store.count_entries("docs") == 0
     clean = engine.submit(Content("d2", ContentKind.FILE, data=samples.make_html(pages)))
     assert clean.action is Action.ALLOW
+
+
+def test_confirmed_unscannable_content_takes_the_bank_category(store: Store) -> None:
+    engine, banker, pushed = wire(store)
+    corrupt = picture(3)[:200]
+    engine.submit(image(corrupt))
+    engine.flush()
+    assert pushed[0].reason is Reason.UNSCANNABLE
+    added = banker.confirm(pushed[0].decision_id, "known", author="mod", reason="seen it")
+    assert {e.category for e in added} == {"abuse"}  # not "unscannable"
+    again = engine.submit(image(corrupt, cid="c2"))
+    assert (again.action, again.tier, again.category) == (Action.BLOCK, Tier.INLINE, "abuse")

@@ -1,6 +1,7 @@
 """The vocabulary of design.md as plain, immutable values. Depends on nothing else in Ombuds."""
 
 from ombuds.domain.bank import Bank, BankEntry
+from ombuds.domain.case import Case, CaseStatus, Outcome, needs_review
 from ombuds.domain.content import AttributeValue, Content, ContentKind
 from ombuds.domain.decision import Action, Decision, Evidence, Notice, Reason, Tier
 from ombuds.domain.lexicon import Lexicon, LexiconRule, RuleKind
@@ -12,6 +13,8 @@ __all__ = [
     "AttributeValue",
     "Bank",
     "BankEntry",
+    "Case",
+    "CaseStatus",
     "Content",
     "ContentKind",
     "Decision",
@@ -19,9 +22,11 @@ __all__ = [
     "Lexicon",
     "LexiconRule",
     "Notice",
+    "Outcome",
     "Policy",
     "Reason",
     "RuleKind",
     "Signal",
     "Tier",
+    "needs_review",
 ]

@@ -44,7 +44,11 @@ class Banker:
             raise InputError("only content a policy covered can be banked", field="decision")
         self._check_bank(decision.policy, bank)
         provenance = f"decision {decision.decision_id} under policy {decision.policy}"
-        return self._bank(decision.signals, bank, decision.category, provenance, author, reason)
+        # "unscannable" says why nothing was read, not what the content is: a reviewer who
+        # confirms it files the content under the bank's own category.
+        unread = decision.reason is Reason.UNSCANNABLE
+        category = "" if unread else decision.category
+        return self._bank(decision.signals, bank, category, provenance, author, reason)
 
     def bank_content(
         self, content: Content, policy: str, bank: str, *, author: str, reason: str

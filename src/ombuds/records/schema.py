@@ -195,3 +195,25 @@ class WebhookRow(Base):
     secret: Mapped[str]
     created_by: Mapped[str]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+    __table_args__ = (Index(None, "status", "opened_at"), Index(None, "decision_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(unique=True)
+    # Not unique: an appeal may reopen a decision as a new case. Retention purges the
+    # decision's cases with it.
+    decision_id: Mapped[str] = mapped_column(
+        ForeignKey("decisions.decision_id", ondelete="CASCADE")
+    )
+    content_id: Mapped[str]
+    policy: Mapped[str]
+    category: Mapped[str]
+    status: Mapped[str]
+    opened_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str] = mapped_column(default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    bank: Mapped[str | None]

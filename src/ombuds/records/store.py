@@ -8,9 +8,10 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
-from ombuds.domain import Bank, BankEntry, Decision, Lexicon, Policy
+from ombuds.domain import Bank, BankEntry, Case, CaseStatus, Decision, Lexicon, Outcome, Policy
 from ombuds.records.database import create_store_engine, upgrade
 from ombuds.records.repos.banks import BankRepository
+from ombuds.records.repos.cases import CaseRepository
 from ombuds.records.repos.decisions import DecisionRepository
 from ombuds.records.repos.keys import ApiKey, KeyRepository
 from ombuds.records.repos.lexicons import LexiconRepository
@@ -35,6 +36,7 @@ class Store:
         self._decisions = DecisionRepository(sessions)
         self._keys = KeyRepository(sessions)
         self._webhooks = WebhookRepository(sessions)
+        self._cases = CaseRepository(sessions)
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -158,6 +160,7 @@ class Store:
     # decisions
 
     def record_decisions(self, decisions: Sequence[Decision]) -> None:
+        """Record decisions and, in the same transaction, open a case for each review."""
         self._decisions.record_decisions(decisions)
 
     def get_decision(self, decision_id: str) -> Decision:
@@ -201,3 +204,26 @@ class Store:
     def webhook_targets(self) -> list[WebhookTarget]:
         """Every webhook with its secret, for signing deliveries."""
         return self._webhooks.targets()
+
+    # the review queue
+
+    def list_cases(
+        self, *, status: CaseStatus | None = None, offset: int = 0, limit: int = 100
+    ) -> list[Case]:
+        """A page of cases (all, or of one status), oldest first, with their evidence."""
+        return self._cases.list_cases(status=status, offset=offset, limit=limit)
+
+    def count_cases(self, *, status: CaseStatus | None = None) -> int:
+        return self._cases.count_cases(status=status)
+
+    def get_case(self, case_id: str) -> Case:
+        """NotFoundError for an unknown id."""
+        return self._cases.get_case(case_id)
+
+    def decide_case(
+        self, case_id: str, outcome: Outcome, *, by: str, reason: str, bank: str | None = None
+    ) -> Case:
+        """Close an open case and return it; NotFoundError, ConflictError if decided already,
+        InputError for a bank on anything but a confirmation. Banking itself is the Banker's.
+        """
+        return self._cases.decide_case(case_id, outcome, by=by, reason=reason, bank=bank)

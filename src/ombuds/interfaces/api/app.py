@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 import ombuds
 from ombuds.interfaces.api import banks, content, hma
 from ombuds.interfaces.api.auth import runtime_of
+from ombuds.interfaces.api.cases import router as cases_router
 from ombuds.interfaces.api.errors import ErrorOut, error_response, install_error_handlers
 from ombuds.interfaces.api.limits import BodyLimit
 from ombuds.interfaces.api.metrics import HttpMetrics, Metrics
@@ -59,6 +60,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(HttpMetrics, metrics=metrics)  # outermost: sees 413s too
     app.include_router(content.router)
     app.include_router(banks.router)
+    app.include_router(cases_router)
     app.include_router(hma.router)
     app.include_router(webhooks_router)
     app.include_router(metrics_router)

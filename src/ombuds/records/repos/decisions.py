@@ -157,12 +157,16 @@ class DecisionRepository:
         for d in decisions:
             if d.notice is not None and d.notice.decision_id != d.decision_id:
                 raise ValueError(f"notice {d.notice.notice_id} belongs to another decision")
+        # Here, not at the top: the cases module reads evidence through this one.
+        from ombuds.records.repos.cases import open_cases
+
         try:
             with self._sessions.begin() as s:
                 for batch in chunked(decisions, INSERT_BATCH):
                     s.execute(insert(DecisionRow), [_decision_values(d) for d in batch])
                 for nbatch in chunked(notices, INSERT_BATCH):
                     s.execute(insert(NoticeRow), [_notice_values(n) for n in nbatch])
+                open_cases(s, decisions)
         except IntegrityError as exc:
             raise ConflictError(
                 f"a decision or notice id is already recorded: {exc.orig}", field="decision_id"

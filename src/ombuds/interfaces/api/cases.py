@@ -1,0 +1,184 @@
+"""The review queue: cases opened by review decisions, and reviewers' outcomes.
+
+Moderators read and decide cases; admins may read them. A confirmation may bank the
+content's signals, inside the decision's own policy only (`Banker.confirm`); the running
+engine learns them at once, so the same content is caught inline next time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from ombuds.domain import Case, CaseStatus, Evidence, Outcome
+from ombuds.engine.banking import Banker
+from ombuds.errors import ConflictError
+from ombuds.interfaces.api.auth import Caller, allow, media_type, runtime_of
+from ombuds.interfaces.api.errors import ERROR_RESPONSES
+from ombuds.records.repos.keys import Role
+
+router = APIRouter(prefix="/v1/cases", tags=["cases"])
+
+Moderator = Annotated[Caller, Depends(allow(Role.MODERATOR))]
+Readers = Annotated[Caller, Depends(allow(Role.MODERATOR, Role.ADMIN))]
+_JSON = [Depends(media_type("application/json"))]
+
+
+class CaseEvidenceOut(BaseModel):
+    """What matched, with what the console needs to show it: the bank entry and distance,
+    the words and their spans, where the text came from and, for OCR, the word boxes."""
+
+    source: str
+    name: str
+    rule_id: str
+    category: str
+    signal_type: str
+    distance: int | None
+    matched_text: list[str]
+    spans: list[list[int]]
+    via: str
+    transform: str
+    boxes: list[list[int]]
+
+
+class CaseOut(BaseModel):
+    case_id: str
+    decision_id: str
+    content_id: str
+    content_kind: str
+    policy: str
+    category: str
+    tier: Literal["inline", "deferred"]
+    decision_reason: Literal["out_of_scope", "no_match", "matched", "unscannable"]
+    status: Literal["open", "confirmed", "rejected", "escalated"]
+    opened_at: datetime
+    evidence: list[CaseEvidenceOut]
+    detail: str
+    decided_at: datetime | None
+    decided_by: str
+    reason: str
+    bank: str | None
+
+
+class CasesOut(BaseModel):
+    cases: list[CaseOut]
+    offset: int
+    limit: int
+    total: int
+
+
+class CaseDecisionIn(BaseModel):
+    """`bank` (confirm only) banks the content's signals in a bank the policy uses."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["confirm", "reject", "escalate"]
+    reason: str = Field(max_length=4_000, pattern=r"^[^\x00]*$")  # PostgreSQL text has no NUL
+    bank: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class CaseDecisionOut(BaseModel):
+    case: CaseOut
+    banked: list[str]  # public ids of the bank entries the confirmation added
+
+
+def _evidence_out(e: Evidence) -> dict[str, Any]:
+    return {
+        "source": e.source,
+        "name": e.name,
+        "rule_id": e.rule_id,
+        "category": e.category,
+        "signal_type": e.signal_type,
+        "distance": e.distance,
+        "matched_text": list(e.matched_text),
+        "spans": [list(span) for span in e.spans],
+        "via": e.via,
+        "transform": e.transform,
+        "boxes": [list(box) for box in e.boxes],
+    }
+
+
+def _case_out(case: Case) -> dict[str, Any]:
+    return {
+        "case_id": case.case_id,
+        "decision_id": case.decision_id,
+        "content_id": case.content_id,
+        "content_kind": case.content_kind,
+        "policy": case.policy,
+        "category": case.category,
+        "tier": case.tier.value,
+        "decision_reason": case.decision_reason.value,
+        "status": case.status.value,
+        "opened_at": case.opened_at.isoformat(),
+        "evidence": [_evidence_out(e) for e in case.evidence],
+        "detail": case.detail,
+        "decided_at": case.decided_at.isoformat() if case.decided_at else None,
+        "decided_by": case.decided_by,
+        "reason": case.reason,
+        "bank": case.bank,
+    }
+
+
+@router.get(
+    "",
+    responses={200: {"model": CasesOut}, **ERROR_RESPONSES},
+    summary="A page of the review queue, oldest first",
+)
+def list_cases(
+    request: Request,
+    _caller: Readers,
+    status: Literal["open", "confirmed", "rejected", "escalated", "all"] = "open",
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1_000)] = 100,
+) -> dict[str, Any]:
+    store = runtime_of(request).store
+    wanted = None if status == "all" else CaseStatus(status)
+    cases = store.list_cases(status=wanted, offset=offset, limit=limit)
+    return {
+        "cases": [_case_out(c) for c in cases],
+        "offset": offset,
+        "limit": limit,
+        "total": store.count_cases(status=wanted),
+    }
+
+
+@router.get(
+    "/{case_id}",
+    responses={200: {"model": CaseOut}, **ERROR_RESPONSES},
+    summary="One case, with its decision's evidence",
+)
+def get_case(request: Request, case_id: str, _caller: Readers) -> dict[str, Any]:
+    return _case_out(runtime_of(request).store.get_case(case_id))
+
+
+@router.post(
+    "/{case_id}/decision",
+    dependencies=_JSON,
+    responses={200: {"model": CaseDecisionOut}, **ERROR_RESPONSES},
+    summary="Confirm (optionally banking the content), reject or escalate an open case",
+)
+def decide_case(
+    request: Request, case_id: str, body: CaseDecisionIn, caller: Moderator
+) -> dict[str, Any]:
+    runtime = runtime_of(request)
+    store = runtime.store
+    outcome = Outcome(body.outcome)
+    case = store.get_case(case_id)
+    if case.status is not CaseStatus.OPEN:
+        raise ConflictError(f"case '{case_id}' is already {case.status.value}", field="case_id")
+    banked: list[str] = []
+    if outcome is Outcome.CONFIRM and body.bank is not None:
+        # Refuses a bank the decision's policy does not use (422 naming `bank`).
+        added = Banker(store).confirm(
+            case.decision_id, body.bank, author=caller.name, reason=body.reason
+        )
+        ids = store.entry_ids([e.public_id for e in added])
+        runtime.learn({ids[e.public_id]: e for e in added if e.public_id in ids})
+        banked = [e.public_id for e in added]
+    decided = store.decide_case(
+        case_id, outcome, by=caller.name, reason=body.reason, bank=body.bank
+    )
+    return {"case": _case_out(decided), "banked": banked}
