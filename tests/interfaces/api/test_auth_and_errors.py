@@ -87,6 +87,26 @@ def test_malformed_json_is_422(api: Api) -> None:
     assert_error(r, 422, "malformed_json")
 
 
+def test_json_that_is_not_utf8_is_malformed_json(api: Api) -> None:
+    # Found by schemathesis: FastAPI answers an undecodable JSON body with a bare 400.
+    r = api.client.post(
+        "/v1/content",
+        content=b'{"content_id": "\xff\xfe"}',
+        headers={**api.as_("platform"), "Content-Type": "application/json"},
+    )
+    assert_error(r, 422, "malformed_json")
+
+
+def test_broken_multipart_is_422(api: Api) -> None:
+    # Found by schemathesis too: Starlette answers a multipart body it cannot parse with 400.
+    r = api.client.post(
+        "/v1/content/upload",
+        content=b"--b\r\n-1--b--\r\n",
+        headers={**api.as_("platform"), "Content-Type": "multipart/form-data; boundary=b"},
+    )
+    assert_error(r, 422, "invalid_request")
+
+
 def test_wrong_types_and_unknown_fields_name_the_field(api: Api) -> None:
     h = api.as_("platform")
     r = api.client.post("/v1/content", json={**GOOD, "text": 5}, headers=h)

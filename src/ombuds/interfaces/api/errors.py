@@ -125,6 +125,14 @@ async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     if isinstance(exc, ApiError):
         return error_response(exc.status_code, exc.code, exc.message, exc.field, exc.headers)
+    if exc.status_code == 400:
+        # The framework's 400 for a body it cannot parse (JSON that is not UTF-8, broken
+        # multipart): a 422 like any other malformed body, as the OpenAPI document says.
+        if isinstance(exc.__cause__, UnicodeDecodeError):
+            return error_response(
+                422, "malformed_json", "request body is not valid JSON: not UTF-8"
+            )
+        return error_response(422, "invalid_request", f"body not parsable: {exc.detail}")
     code = _STATUS_CODES.get(exc.status_code, "http_error")
     return error_response(exc.status_code, code, str(exc.detail), None, exc.headers)
 
