@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from ombuds.domain.signal import Signal
 
@@ -55,6 +57,44 @@ class Evidence:
     via: str = ""  # where matched text came from: "" (the message), "ocr" or "document"
     transform: str = ""  # for perceptual matches: the rotation/mirror that matched, if any
     boxes: tuple[tuple[int, int, int, int], ...] = ()  # for OCR: x0, y0, x1, y1 of the words
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form: the one shape the store, the CLI and the API share."""
+        return {
+            "source": self.source,
+            "name": self.name,
+            "rule_id": self.rule_id,
+            "category": self.category,
+            "signal_type": self.signal_type,
+            "distance": self.distance,
+            "matched_text": list(self.matched_text),
+            "spans": [list(span) for span in self.spans],
+            "via": self.via,
+            "transform": self.transform,
+            "boxes": [list(box) for box in self.boxes],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Evidence:
+        """The inverse of `as_dict`; fields added later default, so old rows still load."""
+        return cls(
+            source=data["source"],
+            name=data["name"],
+            rule_id=data["rule_id"],
+            category=data["category"],
+            signal_type=data.get("signal_type", ""),
+            distance=data.get("distance"),
+            matched_text=tuple(data.get("matched_text", ())),
+            spans=tuple((int(a), int(b)) for a, b in data.get("spans", ())),
+            via=data.get("via", ""),
+            transform=data.get("transform", ""),
+            boxes=tuple(_box(b) for b in data.get("boxes", ())),
+        )
+
+
+def _box(values: Sequence[int]) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = (int(v) for v in values)
+    return x0, y0, x1, y1
 
 
 @dataclass(frozen=True, slots=True)

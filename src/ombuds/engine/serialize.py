@@ -26,19 +26,7 @@ def decision_as_dict(decision: Decision) -> dict[str, Any]:
         "tier": decision.tier.value,
         "category": decision.category,
         "policy": decision.policy,
-        "evidence": [
-            {
-                "source": e.source,
-                "name": e.name,
-                "rule_id": e.rule_id,
-                "category": e.category,
-                "signal_type": e.signal_type,
-                "distance": e.distance,
-                "matched_text": list(e.matched_text),
-                "spans": [list(s) for s in e.spans],
-            }
-            for e in decision.evidence
-        ],
+        "evidence": [e.as_dict() for e in decision.evidence],
         "signal_types": list(decision.signal_types),
         "elapsed_us": round(decision.elapsed_us, 1),
         "detail": decision.detail,

@@ -13,11 +13,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from ombuds.domain import Case, CaseStatus, Evidence, Outcome
+from ombuds.domain import Case, CaseStatus, Outcome
 from ombuds.engine.banking import Banker
 from ombuds.errors import ConflictError
 from ombuds.interfaces.api.auth import Caller, allow, media_type, runtime_of
 from ombuds.interfaces.api.errors import ERROR_RESPONSES
+from ombuds.interfaces.api.models import EvidenceOut
 from ombuds.records.repos.keys import Role
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
@@ -25,23 +26,6 @@ router = APIRouter(prefix="/v1/cases", tags=["cases"])
 Moderator = Annotated[Caller, Depends(allow(Role.MODERATOR))]
 Readers = Annotated[Caller, Depends(allow(Role.MODERATOR, Role.ADMIN))]
 _JSON = [Depends(media_type("application/json"))]
-
-
-class CaseEvidenceOut(BaseModel):
-    """What matched, with what the console needs to show it: the bank entry and distance,
-    the words and their spans, where the text came from and, for OCR, the word boxes."""
-
-    source: str
-    name: str
-    rule_id: str
-    category: str
-    signal_type: str
-    distance: int | None
-    matched_text: list[str]
-    spans: list[list[int]]
-    via: str
-    transform: str
-    boxes: list[list[int]]
 
 
 class CaseOut(BaseModel):
@@ -55,7 +39,7 @@ class CaseOut(BaseModel):
     decision_reason: Literal["out_of_scope", "no_match", "matched", "unscannable"]
     status: Literal["open", "confirmed", "rejected", "escalated"]
     opened_at: datetime
-    evidence: list[CaseEvidenceOut]
+    evidence: list[EvidenceOut]
     detail: str
     decided_at: datetime | None
     decided_by: str
@@ -85,22 +69,6 @@ class CaseDecisionOut(BaseModel):
     banked: list[str]  # public ids of the bank entries the confirmation added
 
 
-def _evidence_out(e: Evidence) -> dict[str, Any]:
-    return {
-        "source": e.source,
-        "name": e.name,
-        "rule_id": e.rule_id,
-        "category": e.category,
-        "signal_type": e.signal_type,
-        "distance": e.distance,
-        "matched_text": list(e.matched_text),
-        "spans": [list(span) for span in e.spans],
-        "via": e.via,
-        "transform": e.transform,
-        "boxes": [list(box) for box in e.boxes],
-    }
-
-
 def _case_out(case: Case) -> dict[str, Any]:
     return {
         "case_id": case.case_id,
@@ -113,7 +81,7 @@ def _case_out(case: Case) -> dict[str, Any]:
         "decision_reason": case.decision_reason.value,
         "status": case.status.value,
         "opened_at": case.opened_at.isoformat(),
-        "evidence": [_evidence_out(e) for e in case.evidence],
+        "evidence": [e.as_dict() for e in case.evidence],
         "detail": case.detail,
         "decided_at": case.decided_at.isoformat() if case.decided_at else None,
         "decided_by": case.decided_by,

@@ -36,6 +36,9 @@ class BatchIn(_Strict):
 
 
 class EvidenceOut(BaseModel):
+    """What matched, with what a reviewer needs to see it: the bank entry and distance, the
+    words and their spans, where the text came from and, for OCR, the word boxes."""
+
     source: str
     name: str
     rule_id: str
@@ -44,6 +47,9 @@ class EvidenceOut(BaseModel):
     distance: int | None
     matched_text: list[str]
     spans: list[list[int]]
+    via: str
+    transform: str
+    boxes: list[list[int]]
 
 
 class NoticeOut(BaseModel):

@@ -12,11 +12,20 @@ from typing import Any
 from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from ombuds.domain import Case, CaseStatus, Decision, Outcome, Reason, Tier, needs_review
+from ombuds.domain import (
+    Case,
+    CaseStatus,
+    Decision,
+    Evidence,
+    Outcome,
+    Reason,
+    Tier,
+    needs_review,
+)
 from ombuds.errors import ConflictError, InputError, NotFoundError
 from ombuds.records.ids import new_public_id
 from ombuds.records.repos.common import Sessions, chunked
-from ombuds.records.repos.decisions import INSERT_BATCH, evidence_from_json
+from ombuds.records.repos.decisions import INSERT_BATCH
 from ombuds.records.schema import CaseRow, DecisionRow
 from ombuds.records.types import utcnow
 
@@ -62,7 +71,7 @@ def _case(row: CaseRow, decision: DecisionRow) -> Case:
         decision_reason=Reason(decision.reason),
         status=CaseStatus(row.status),
         opened_at=row.opened_at,
-        evidence=tuple(evidence_from_json(e) for e in decision.evidence),
+        evidence=tuple(Evidence.from_dict(e) for e in decision.evidence),
         detail=decision.detail,
         decided_at=row.decided_at,
         decided_by=row.decided_by,

@@ -18,43 +18,6 @@ from ombuds.records.schema import DecisionRow, NoticeRow
 INSERT_BATCH = 2_000
 
 
-def evidence_to_json(evidence: Evidence) -> dict[str, Any]:
-    return {
-        "source": evidence.source,
-        "name": evidence.name,
-        "rule_id": evidence.rule_id,
-        "category": evidence.category,
-        "signal_type": evidence.signal_type,
-        "distance": evidence.distance,
-        "matched_text": list(evidence.matched_text),
-        "spans": [list(span) for span in evidence.spans],
-        "via": evidence.via,
-        "transform": evidence.transform,
-        "boxes": [list(box) for box in evidence.boxes],
-    }
-
-
-def evidence_from_json(data: dict[str, Any]) -> Evidence:
-    return Evidence(
-        source=data["source"],
-        name=data["name"],
-        rule_id=data["rule_id"],
-        category=data["category"],
-        signal_type=data.get("signal_type", ""),
-        distance=data.get("distance"),
-        matched_text=tuple(data.get("matched_text", ())),
-        spans=tuple((int(a), int(b)) for a, b in data.get("spans", ())),
-        via=data.get("via", ""),
-        transform=data.get("transform", ""),
-        boxes=tuple(_box(b) for b in data.get("boxes", ())),
-    )
-
-
-def _box(values: list[int]) -> tuple[int, int, int, int]:
-    x0, y0, x1, y1 = (int(v) for v in values)
-    return x0, y0, x1, y1
-
-
 def signal_to_json(signal: Signal) -> dict[str, Any]:
     return {"type": signal.signal_type, "value": signal.value, "quality": signal.quality}
 
@@ -75,7 +38,7 @@ def _decision_values(d: Decision) -> dict[str, Any]:
         "tier": d.tier.value,
         "category": d.category,
         "policy": d.policy,
-        "evidence": [evidence_to_json(e) for e in d.evidence],
+        "evidence": [e.as_dict() for e in d.evidence],
         "signal_types": list(d.signal_types),
         "signals": [signal_to_json(s) for s in d.signals],
         "created_at": d.created_at,
@@ -136,7 +99,7 @@ def _decision(row: DecisionRow, notice: NoticeRow | None) -> Decision:
         elapsed_us=row.elapsed_us,
         category=row.category,
         policy=row.policy,
-        evidence=tuple(evidence_from_json(e) for e in row.evidence),
+        evidence=tuple(Evidence.from_dict(e) for e in row.evidence),
         signal_types=tuple(row.signal_types),
         signals=tuple(signal_from_json(s) for s in row.signals or ()),
         notice=None if notice is None else _notice(notice),
