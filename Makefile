@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench clean fonts
+.PHONY: run test lint typecheck unit bench clean fonts chromium
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -28,7 +28,14 @@ fonts:
 	  && (apt-get update -qq && apt-get install -y -qq fonts-wqy-zenhei >/dev/null) \
 	  || echo "no CJK font installed: CJK OCR tests will skip"; }
 
-unit: $(STAMP) fonts
+# Debian's chromium drives the console's browser tests (Playwright never downloads one);
+# without it they skip and say why.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "no chromium installed: the console's browser tests will skip"; }
+
+unit: $(STAMP) fonts chromium
 	$(BIN)/pytest
 
 test: lint typecheck unit

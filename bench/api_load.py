@@ -1,50 +1,52 @@
 """HTTP API load benchmark: a real `ombuds serve` driven from a separate process on loopback.
 
-    .venv/bin/python bench/api_load.py              # full run (~2 minutes)
-    .venv/bin/python bench/api_load.py --quick      # 10k terms, 3 s per stage, a smoke test
+    .venv/bin/python bench/api_load.py              # full run: 3 runs x 4 stages (~6 minutes)
+    .venv/bin/python bench/api_load.py --quick      # 10k terms, 1 run, 3 s per stage
 
 Stages: (1) a temporary workspace with the 100k-term lexicon of bench/text_inline.py (plus its
 combinations and patterns) in a policy, and a bank holding the md5 of every benchmark JPEG;
 (2) a platform key made with `ombuds key create`; (3) `ombuds serve` on 127.0.0.1, a free
-port, until `/v1/health/ready`; then the load, from `wrk` (Debian package) with a Lua script
-that posts JSON bodies read from a file, or from a Python generator (processes, each with
-keep-alive `http.client` connections) when wrk is not installed or `--python-load` is given:
-(a) single text submissions `POST /v1/content`, (b) `POST /v1/content/batch` with
-`--batch-size` messages per request, (c) small base64 JPEGs on `POST /v1/content`, every one
-banked, so each is decided inline by its exact hash; and first `GET /v1/health/live`, which
-needs no key and no engine, for the ceiling of the HTTP stack alone. Server and load
-generator share the machine's cores.
+port, until `/v1/health/ready`; then, `--runs` times, each stage for `--seconds`, the load
+from `wrk` (see bench/http_load.py; a Python generator without wrk): `GET /v1/health/live`
+(no key, no engine, no store: the ceiling of the HTTP stack, the baseline), single text
+submissions, batches of `--batch-size` texts, and small banked JPEGs decided inline by their
+exact hash. Reported: medians over the runs of requests/s, items/s, p50 and p99 latency,
+and, because the 2 cores are shared by server, load generator and whatever else runs,
+the CPU each of them used during the stage and the 1-minute load average at its end.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import io
 import json
-import multiprocessing
 import os
 import platform
 import random
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image
 from rich.console import Console
-from rich.progress import Progress
 from rich.table import Table
 
+from http_load import LUA, CpuClock, CpuShare, Measured, run_python_load, run_wrk, settle
 from ombuds.domain import Bank, BankEntry, Signal
 from ombuds.records import Store, parse_policy_json
 from ombuds.settings import Settings
 from text_inline import make_workload
 
+ACTOR = "system:bench"
 CLI = [sys.executable, "-c", "from ombuds.interfaces.cli.app import entry; entry()"]
 # `--sqlite-synchronous normal`: a what-if, not a setting of Ombuds. In WAL mode SQLite's
 # default (FULL) syncs the log to disk at every commit; NORMAL syncs at checkpoints only.
@@ -55,6 +57,14 @@ def _normal(dbapi_connection, _record):
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 from ombuds.interfaces.cli.app import entry; entry()
+"""
+# `--what-if-workers N`: the app under `uvicorn --workers N`, which `ombuds serve` does not
+# offer (each worker would keep its own engine; see docs/benchmarks.md).
+FACTORY = """
+def make():
+    from ombuds.interfaces.api import create_app
+    from ombuds.settings import Settings
+    return create_app(Settings())
 """
 POLICY = {
     "format": "ombuds.policy/1",
@@ -68,48 +78,28 @@ POLICY = {
     "ground": "bench",
     "enabled": True,
 }
-LUA = """
-local bodies, n, i = {}, 0, 0
-function init(args)
-  for line in io.lines(args[1]) do n = n + 1; bodies[n] = line end
-  wrk.headers["Authorization"] = "Bearer " .. args[2]
-  if n == 0 then return end
-  wrk.method = "POST"
-  wrk.headers["Content-Type"] = "application/json"
-  i = math.random(n)
-end
-function request()
-  if n == 0 then return wrk.format("GET") end
-  i = i % n + 1
-  return wrk.format(nil, nil, nil, bodies[i])
-end
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'RESULT {"requests": %d, "duration_us": %d, "bad": %d, "p50_us": %d, "p99_us": %d}\\n',
-    summary.requests, summary.duration, e.status + e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50), latency:percentile(99)))
-end
-"""
+TARGETS = {"single": 3000.0, "batch": 30000.0}
 
 
 @dataclass
-class Result:
-    stage: str
-    requests: int
-    items_per_request: int
-    seconds: float
-    bad: int
-    p50_ms: float
-    p99_ms: float
+class Stage:
+    key: str
+    name: str
+    path: str
+    bodies: Path
+    per: int  # items per request
+    runs: list[Measured] = field(default_factory=list)
+    cpu: list[CpuShare] = field(default_factory=list)
+    load: list[float] = field(default_factory=list)
 
-    @property
-    def requests_per_s(self) -> float:
-        return self.requests / self.seconds
+    def med(self, values: list[float]) -> float:
+        return statistics.median(values)
 
-    @property
-    def items_per_s(self) -> float:
-        return self.requests_per_s * self.items_per_request
+    def items_per_s(self) -> list[float]:
+        return [m.requests / m.seconds * self.per for m in self.runs]
+
+
+# -- workspace and server ------------------------------------------------------------------
 
 
 def free_port() -> int:
@@ -131,20 +121,19 @@ def jpeg(rng: random.Random, size: int = 64) -> bytes:
 
 def make_workspace(home: Path, terms: int, images: list[bytes], seed: int) -> list[str]:
     """The workspace's lexicons, bank and policy; returns the workload's messages."""
-    import hashlib
-
     work = make_workload(terms, 1000, 5000, seed)
     with Store.open(Settings(home=home).resolved_database_url()) as store:
         for lexicon in work.lexicons:
-            store.save_lexicon(lexicon)
-        store.create_bank(Bank("bench-images", "abuse"))
+            store.save_lexicon(lexicon, actor=ACTOR)
+        store.create_bank(Bank("bench-images", "abuse"), actor=ACTOR)
         store.add_entries(
             [
                 BankEntry("bench-images", Signal("md5", hashlib.md5(data).hexdigest()), "abuse")
                 for data in images
-            ]
+            ],
+            actor=ACTOR,
         )
-        store.save_policy(parse_policy_json(json.dumps(POLICY), file="policy.json"))
+        store.save_policy(parse_policy_json(json.dumps(POLICY), file="policy.json"), actor=ACTOR)
     return work.messages
 
 
@@ -155,95 +144,6 @@ def write_bodies(path: Path, bodies: list[dict[str, object]]) -> Path:
 
 def item(content_id: str, **fields: object) -> dict[str, object]:
     return {"content_id": content_id, "attributes": {"region": "EU"}, **fields}
-
-
-# -- load generators ------------------------------------------------------------------------
-
-
-def run_wrk(
-    url: str, bodies: Path, token: str, seconds: int, connections: int, threads: int, lua: Path
-) -> tuple[int, float, int, float, float]:
-    out = subprocess.run(
-        [
-            *("wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s"),
-            *("-s", str(lua), url, "--", str(bodies), token),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
-    r = json.loads(line.removeprefix("RESULT "))
-    return (
-        r["requests"],
-        r["duration_us"] / 1e6,
-        r["bad"],
-        r["p50_us"] / 1000,
-        r["p99_us"] / 1000,
-    )
-
-
-def _python_worker(
-    args: tuple[str, int, str, str, list[str], float, int],
-) -> tuple[list[float], int]:
-    import http.client
-    import threading
-
-    host, port, path, token, bodies, seconds, connections = args
-    latencies: list[float] = []
-    bad = [0]
-    lock = threading.Lock()
-    deadline = time.monotonic() + seconds
-
-    def loop(offset: int) -> None:
-        conn = http.client.HTTPConnection(host, port, timeout=30)
-        mine: list[float] = []
-        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
-        i = offset
-        while time.monotonic() < deadline:
-            start = time.perf_counter()
-            if bodies:
-                conn.request("POST", path, bodies[i % len(bodies)].encode(), headers)
-                i += 1
-            else:
-                conn.request("GET", path)
-            response = conn.getresponse()
-            response.read()
-            mine.append(time.perf_counter() - start)
-            if response.status != 200:
-                with lock:
-                    bad[0] += 1
-        with lock:
-            latencies.extend(mine)
-
-    workers = [threading.Thread(target=loop, args=(k * 7919,)) for k in range(connections)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    return latencies, bad[0]
-
-
-def run_python_load(
-    port: int, path: str, bodies: Path, token: str, seconds: int, connections: int, processes: int
-) -> tuple[int, float, int, float, float]:
-    lines = bodies.read_text("utf-8").splitlines()
-    per = max(1, connections // processes)
-    jobs = [("127.0.0.1", port, path, token, lines, float(seconds), per)] * processes
-    start = time.monotonic()
-    with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        parts = pool.map(_python_worker, jobs)
-    elapsed = time.monotonic() - start
-    latencies = sorted(x for lat, _ in parts for x in lat)
-    bad = sum(b for _, b in parts)
-
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
-
-    return len(latencies), min(elapsed, float(seconds)), bad, pct(0.50), pct(0.99)
-
-
-# -- the server -------------------------------------------------------------------------------
 
 
 def server_env(home: Path) -> dict[str, str]:
@@ -263,160 +163,230 @@ def create_key(home: Path) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def start_server(
-    home: Path, port: int, log: Path, extra: list[str], sync_normal: bool
-) -> subprocess.Popen[bytes]:
-    cli = [sys.executable, "-c", SYNC_NORMAL] if sync_normal else CLI
-    with log.open("wb") as sink:
-        proc = subprocess.Popen(
-            [*cli, "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
-            env=server_env(home),
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
+def server_command(root: Path, port: int, args: argparse.Namespace) -> list[str]:
+    if args.what_if_workers:
+        (root / "ombuds_bench_factory.py").write_text(FACTORY, "utf-8")
+        return [
+            *(sys.executable, "-m", "uvicorn", "--app-dir", str(root), "--factory"),
+            *("ombuds_bench_factory:make", "--workers", str(args.what_if_workers)),
+            *("--no-access-log", "--host", "127.0.0.1", "--port", str(port)),
+        ]
+    cli = [sys.executable, "-c", SYNC_NORMAL] if args.sqlite_synchronous == "normal" else CLI
+    return [*cli, "serve", "--host", "127.0.0.1", "--port", str(port), *args.serve_arg]
+
+
+def _ready(port: int) -> bool:
     import http.client
 
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        conn.request("GET", "/v1/health/ready")
+        return conn.getresponse().status == 200
+    except OSError:
+        return False
+
+
+def start_server(home: Path, port: int, log: Path, command: list[str]) -> subprocess.Popen[bytes]:
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(command, env=server_env(home), stdout=sink, stderr=sys.stderr)
+    deadline, streak = time.monotonic() + 600, 0
+    # Several workers answer in turn: ready only when many answers in a row say so.
+    while time.monotonic() < deadline and streak < 20:
         if proc.poll() is not None:
-            raise SystemExit(f"ombuds serve exited:\n{log.read_text()}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/v1/health/ready")
-            if conn.getresponse().status == 200:
-                return proc
-        except OSError:
-            pass
-        time.sleep(0.25)
-    proc.kill()
-    raise SystemExit("ombuds serve not ready within 300 s")
+            raise SystemExit(f"the server exited:\n{log.read_text()}")
+        streak = streak + 1 if _ready(port) else 0
+        time.sleep(0.05 if streak else 0.25)
+    if streak < 20:
+        stop_server(proc)
+        raise SystemExit("the server was not ready within 600 s")
+    return proc
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
     proc.send_signal(signal.SIGTERM)
     try:
-        proc.wait(timeout=60)
+        proc.wait(timeout=120)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="10k terms, 3 s per stage")
+# -- stages ----------------------------------------------------------------------------------
+
+
+def make_stages(
+    root: Path, messages: list[str], images: list[bytes], args: argparse.Namespace
+) -> list[Stage]:
+    rng = random.Random(args.seed)
+    singles = [item(f"m{i}", text=m) for i, m in enumerate(messages)]
+    batches = [
+        {"items": [item(f"b{k}-{j}", text=rng.choice(messages)) for j in range(args.batch_size)]}
+        for k in range(20)
+    ]
+    pictures = [
+        item(f"i{i}", kind="image", data_base64=base64.b64encode(d).decode())
+        for i, d in enumerate(images)
+    ]
+    stages = [
+        Stage("live", "GET /v1/health/live (baseline)", "/v1/health/live", root / "live", 1),
+        Stage("single", "single text", "/v1/content", root / "single", 1),
+        Stage(
+            "batch",
+            f"batch of {args.batch_size}",
+            "/v1/content/batch",
+            root / "batch",
+            args.batch_size,
+        ),
+        Stage("image", "image, exact hash", "/v1/content", root / "image", 1),
+    ]
+    bodies = {"live": [], "single": singles, "batch": batches, "image": pictures}
+    for stage in stages:
+        write_bodies(stage.bodies, bodies[stage.key])  # type: ignore[arg-type]
+    return [s for s in stages if s.key in args.stages.split(",")]
+
+
+def measure(
+    stage: Stage,
+    proc: subprocess.Popen[bytes],
+    port: int,
+    token: str,
+    lua: Path,
+    args: argparse.Namespace,
+) -> None:
+    settle(proc.pid)
+    connections = args.batch_connections if stage.key == "batch" else args.connections
+    clock = CpuClock(proc.pid)
+    if args.use_wrk:
+        url = f"http://127.0.0.1:{port}{stage.path}"
+        m = run_wrk(url, stage.bodies, token, args.seconds, connections, lua)
+    else:
+        m = run_python_load(port, stage.path, stage.bodies, token, args.seconds, connections)
+    stage.runs.append(m)
+    stage.cpu.append(clock.stop(m.seconds))
+    stage.load.append(os.getloadavg()[0])
+
+
+def report(console: Console, stages: list[Stage], args: argparse.Namespace) -> None:
+    table = Table(title=f"ombuds serve under load: medians of {args.runs} run(s)")
+    columns = (
+        "stage",
+        "requests/s",
+        "items/s",
+        "items/s range",
+        "p50 ms",
+        "p99 ms",
+        "bad",
+        "CPU % server / load / others / steal",
+        "load avg",
+    )
+    for column in columns:
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    for s in stages:
+        items = s.items_per_s()
+        cpu = [
+            statistics.median(getattr(c, k) for c in s.cpu)
+            for k in ("server", "load", "others", "steal")
+        ]
+        table.add_row(
+            s.name,
+            f"{s.med([m.requests / m.seconds for m in s.runs]):,.0f}",
+            f"{s.med(items):,.0f}",
+            f"{min(items):,.0f}-{max(items):,.0f}",
+            f"{s.med([m.p50_ms for m in s.runs]):.1f}",
+            f"{s.med([m.p99_ms for m in s.runs]):.1f}",
+            str(sum(m.bad for m in s.runs)),
+            " / ".join(f"{x:.0f}" for x in cpu),
+            f"{s.med(s.load):.2f}",
+        )
+    console.print(table)
+    for s in stages:
+        if s.key in TARGETS:
+            got, want = s.med(s.items_per_s()), TARGETS[s.key]
+            verdict = (
+                "[green]met[/]" if got >= want else f"[red]missed ({want / got:.1f}x short)[/]"
+            )
+            console.print(f"target {s.name}: >= {want:,.0f} items/s: {verdict}")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10k terms, 1 run, 3 s per stage")
     parser.add_argument("--terms", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3, help="runs of every stage (medians)")
     parser.add_argument("--seconds", type=int, default=15, help="duration of each stage")
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--batch-connections", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--images", type=int, default=200)
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument("--python-load", action="store_true", help="never use wrk")
     parser.add_argument(
+        "--stages",
+        default="live,single,batch,image",
+        help="live (the HTTP stack alone), single, batch, image",
+    )
+    parser.add_argument("--serve-arg", action="append", default=[], help="passed to serve")
+    parser.add_argument(
         "--sqlite-synchronous",
         choices=("default", "normal"),
         default="default",
-        help="what-if: the server's SQLite syncs its log at checkpoints only",
+        help="what-if: SQLite syncs its log at checkpoints only",
     )
     parser.add_argument(
-        "--stages",
-        default="live,single,batch,image",
-        help="which of live (no auth, no engine: the HTTP stack alone), single, batch, image",
+        "--what-if-workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="what-if: the app under uvicorn --workers N",
     )
-    parser.add_argument("--serve-arg", action="append", default=[], help="passed to serve")
     args = parser.parse_args()
     if args.quick:
-        args.terms, args.seconds = 10_000, 3
-    console = Console()
-    use_wrk = shutil.which("wrk") is not None and not args.python_load
+        args.terms, args.seconds, args.runs = 10_000, 3, 1
+    args.use_wrk = shutil.which("wrk") is not None and not args.python_load
+    return args
+
+
+def describe_machine() -> str:
+    model = ""
+    with open("/proc/cpuinfo") as f:
+        model = next(
+            (line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), ""
+        )
+    return f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}"
+
+
+def main() -> None:
+    args = parse_args()
+    console = Console(width=170)
     console.print(
-        f"[bold]HTTP API load[/]: {args.terms:,} terms, {args.seconds} s per stage, "
-        f"{args.connections} connections, load from {'wrk' if use_wrk else 'Python'}, "
-        f"SQLite synchronous={args.sqlite_synchronous}; "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}"
+        f"[bold]HTTP API load[/]: {args.terms:,} terms, {args.runs} x {args.seconds} s per stage, "
+        f"{args.connections} connections, load from {'wrk' if args.use_wrk else 'Python'}; "
+        f"{describe_machine()}; load average {os.getloadavg()[0]:.2f} at the start"
     )
     rng = random.Random(args.seed)
-    results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="ombuds-api-load-") as tmp:
         root = Path(tmp)
         home = root / "ws"
         images = [jpeg(rng) for _ in range(args.images)]
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("workspace (lexicon, bank, policy)", total=None)
-            start = time.perf_counter()
-            messages = make_workspace(home, args.terms, images, args.seed)
-            progress.remove_task(task)
+        start = time.perf_counter()
+        messages = make_workspace(home, args.terms, images, args.seed)
         console.print(f"workspace ready in {time.perf_counter() - start:.1f} s")
         token = create_key(home)
         port = free_port()
         start = time.perf_counter()
-        proc = start_server(
-            home, port, root / "serve.log", args.serve_arg, args.sqlite_synchronous == "normal"
-        )
-        console.print(f"ombuds serve ready on port {port} in {time.perf_counter() - start:.1f} s")
+        proc = start_server(home, port, root / "serve.log", server_command(root, port, args))
+        console.print(f"server ready on port {port} in {time.perf_counter() - start:.1f} s")
         lua = root / "post.lua"
         lua.write_text(LUA, "utf-8")
-        singles = [item(f"m{i}", text=m) for i, m in enumerate(messages)]
-        batches = [
-            {
-                "items": [
-                    item(f"b{k}-{j}", text=rng.choice(messages)) for j in range(args.batch_size)
-                ]
-            }
-            for k in range(20)
-        ]
-        import base64
-
-        pictures = [
-            item(f"i{i}", kind="image", data_base64=base64.b64encode(d).decode())
-            for i, d in enumerate(images)
-        ]
-        stages: list[tuple[str, str, str, list[dict[str, object]], int]] = [
-            ("live", "GET /v1/health/live", "/v1/health/live", [], 1),
-            ("single", "single text", "/v1/content", singles, 1),
-            ("batch", f"batch of {args.batch_size}", "/v1/content/batch", batches, args.batch_size),
-            ("image", "image, exact hash", "/v1/content", pictures, 1),
-        ]
-        stages = [s for s in stages if s[0] in args.stages.split(",")]
+        stages = make_stages(root, messages, images, args)
         try:
-            for _key, name, path, bodies, per in stages:
-                file = write_bodies(root / f"{len(results)}.jsonl", bodies)
-                console.print(f"stage [bold]{name}[/]: {args.seconds} s ...")
-                if use_wrk:
-                    measured = run_wrk(
-                        f"http://127.0.0.1:{port}{path}",
-                        file,
-                        token,
-                        args.seconds,
-                        args.connections,
-                        1,
-                        lua,
-                    )
-                else:
-                    measured = run_python_load(
-                        port, path, file, token, args.seconds, args.connections, 1
-                    )
-                results.append(Result(name, measured[0], per, *measured[1:]))
+            for run in range(args.runs):
+                for stage in stages:
+                    console.print(f"run {run + 1}/{args.runs}: [bold]{stage.name}[/] ...")
+                    measure(stage, proc, port, token, lua, args)
         finally:
             stop_server(proc)
-    table = Table(title="ombuds serve under load (loopback, server and load on the same cores)")
-    for column in ("stage", "requests/s", "items/s", "p50 ms", "p99 ms", "non-200/errors"):
-        table.add_column(column, justify="left" if column == "stage" else "right")
-    for r in results:
-        table.add_row(
-            r.stage,
-            f"{r.requests_per_s:,.0f}",
-            f"{r.items_per_s:,.0f}",
-            f"{r.p50_ms:.2f}",
-            f"{r.p99_ms:.2f}",
-            str(r.bad),
-        )
-    console.print(table)
-    targets = {"single text": 3000.0, f"batch of {args.batch_size}": 30000.0}
-    for r in results:
-        if r.stage in targets:
-            met = r.items_per_s >= targets[r.stage]
-            verdict = "[green]met[/]" if met else "[red]missed[/]"
-            console.print(f"target {r.stage}: >= {targets[r.stage]:,.0f} items/s: {verdict}")
+    report(console, stages, args)
 
 
 if __name__ == "__main__":

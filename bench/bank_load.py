@@ -52,11 +52,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         store = Store.open(url)
-        store.create_bank(Bank("bench", "bench"))
+        store.create_bank(Bank("bench", "bench"), actor="system:bench")
         with Progress(console=console, transient=True) as bar:
             bar.add_task(f"importing {args.entries:,} entries", total=None)
             t0 = time.perf_counter()
-            added, _ = store.import_entries("bench", entries(args.entries, 7))
+            added, _ = store.import_entries("bench", entries(args.entries, 7), actor="system:bench")
             import_s = time.perf_counter() - t0
         before = rss_mib()
         t0 = time.perf_counter()

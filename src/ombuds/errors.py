@@ -10,7 +10,9 @@
     ├── NotFoundError                a named bank, lexicon, policy or decision is missing (exit 4)
     ├── ConflictError                a name or entry already exists (exit 5)
     ├── ConfigError                  settings or storage cannot be used (exit 6)
-    └── MissingExtraError            an optional dependency is not installed (exit 6)
+    ├── MissingExtraError            an optional dependency is not installed (exit 6)
+    ├── UnavailableError             a server cannot be reached or is not ready (exit 7)
+    └── LedgerBrokenError            the ledger's chain does not verify (exit 10)
 
 Errors carry context (`file`, `line`, `field`) so the CLI and API can say exactly where the
 problem is without parsing messages.
@@ -31,6 +33,10 @@ class ExitCode(IntEnum):
     NOT_FOUND = 4
     CONFLICT = 5
     CONFIG = 6
+    UNAVAILABLE = 7  # a server (e.g. the one `ombuds audit` audits) cannot be reached
+    LEAK = 8  # `ombuds audit` found that content outside every scope was analysed
+    INCONCLUSIVE = 9  # `ombuds audit` could not tell: see its report for why
+    LEDGER_BROKEN = 10  # `ombuds ledger verify` found an edited, missing or added entry
     INTERNAL = 70  # an unexpected error: a bug, reported without a traceback by default
 
 
@@ -119,3 +125,20 @@ class MissingExtraError(OmbudsError):
             f"this feature needs the '{module}' package: pip install 'ombuds[{extra}]'"
         )
         self.extra = extra
+
+
+class UnavailableError(OmbudsError):
+    """A server does not answer, or answers that it cannot serve (not ready, 5xx)."""
+
+    exit_code = ExitCode.UNAVAILABLE
+
+
+class LedgerBrokenError(OmbudsError):
+    """The ledger does not verify; `seq` is the first entry that cannot be trusted."""
+
+    exit_code = ExitCode.LEDGER_BROKEN
+
+    def __init__(self, seq: int, problem: str) -> None:
+        super().__init__(f"ledger entry {seq}: {problem}")
+        self.seq = seq
+        self.problem = problem

@@ -52,6 +52,20 @@ class Settings(BaseSettings):
         default="https://example.invalid/appeals",
         description="Where notices tell users to appeal; the notice id is appended.",
     )
+    retention_days: int = Field(
+        default=180,
+        ge=1,
+        le=36_500,
+        description="Days decisions keep personal ids (author and conversation ids, text "
+        "found in content); `ombuds purge` then removes them, keeping digests.",
+    )
+    key_use_flush_s: float = Field(
+        default=60.0,
+        gt=0,
+        le=3_600,
+        description="How often `ombuds serve` ledgers API key use (request counts per key, "
+        "route and status); also at shutdown.",
+    )
     ocr: bool = Field(
         default=True,
         description="Read text inside images (deferred tier) when a policy has lexicons; "
@@ -111,6 +125,19 @@ class Settings(BaseSettings):
         default=False,
         description="Serve `GET /metrics` without an API key (for a loopback bind or a "
         "private scrape network); otherwise it needs an admin or auditor key.",
+    )
+    console_secure_cookie: bool = Field(
+        default=True,
+        description="Mark the console's session cookie `Secure` (sent over HTTPS only; "
+        "browsers also send it to http://127.0.0.1 and localhost). Set false only behind "
+        "a trusted plain-HTTP hop.",
+    )
+    console_idle_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=24 * 60,
+        description="Console sessions end after this many minutes without a request (and "
+        "after 12 hours in any case).",
     )
 
     @classmethod

@@ -39,7 +39,7 @@ def image(data: bytes, attrs: dict[str, str] = EU, cid: str = "c") -> Content:
 
 
 def wire(store: Store, *, confirm_bank: str = "") -> tuple[Engine, Banker, list[Decision]]:
-    store.create_bank(Bank("known", "abuse"))
+    store.create_bank(Bank("known", "abuse"), actor="test")
     store.save_policy(
         Policy(
             "eu",
@@ -47,7 +47,8 @@ def wire(store: Store, *, confirm_bank: str = "") -> tuple[Engine, Banker, list[
             banks=("known",),
             actions={"abuse": Action.BLOCK},
             confirm_bank=confirm_bank,
-        )
+        ),
+        actor="test",
     )
     banker = Banker(store)
     pushed: list[Decision] = []
@@ -72,7 +73,9 @@ def test_a_reviewer_confirmation_banks_signals_and_the_next_copy_is_blocked_inli
     first = engine.submit(image(data))
     assert first.action is Action.ALLOW
     engine.flush()
-    added = banker.confirm(pushed[0].decision_id, "known", author="mod-7", reason="reviewed")
+    added = banker.confirm(
+        pushed[0].decision_id, "known", author="mod-7", reason="reviewed", actor="test"
+    )
     assert {e.signal.signal_type for e in added} == {"md5", "sha256", "pdq"}
     assert all(e.author == "mod-7" and pushed[0].decision_id in e.provenance for e in added)
     again = engine.submit(image(data, cid="c2"))
@@ -85,7 +88,7 @@ def test_a_reviewer_confirmation_banks_signals_and_the_next_copy_is_blocked_inli
 def test_a_policy_confirms_what_its_deferred_tier_blocked(store: Store) -> None:
     engine, banker, pushed = wire(store, confirm_bank="known")
     original = picture(2)
-    banker.bank_content(image(original), "eu", "known", author="admin", reason="seed")
+    banker.bank_content(image(original), "eu", "known", author="admin", reason="seed", actor="test")
     variant = picture(2, "JPEG", 70)
     assert engine.submit(image(variant)).action is Action.ALLOW
     assert pushed[-1].action is Action.BLOCK
@@ -98,7 +101,7 @@ def test_content_outside_the_policy_scope_cannot_be_banked(store: Store) -> None
     before = store.count_entries("known")
     with pytest.raises(InputError, match="does not cover"):
         banker.bank_content(
-            image(picture(3), {"region": "US"}), "eu", "known", author="a", reason="r"
+            image(picture(3), {"region": "US"}), "eu", "known", author="a", reason="r", actor="test"
         )
     assert store.count_entries("known") == before
 
@@ -108,16 +111,16 @@ def test_an_out_of_scope_decision_cannot_be_confirmed(store: Store) -> None:
     outside = engine.submit(image(picture(4), {"region": "US"}))
     assert outside.reason is Reason.OUT_OF_SCOPE
     with pytest.raises(InputError, match="only content a policy covered"):
-        banker.confirm(outside, "known", author="a", reason="r")
+        banker.confirm(outside, "known", author="a", reason="r", actor="test")
 
 
 def test_a_bank_the_policy_does_not_use_is_refused(store: Store) -> None:
     engine, banker, pushed = wire(store)
-    store.create_bank(Bank("elsewhere", "abuse"))
+    store.create_bank(Bank("elsewhere", "abuse"), actor="test")
     engine.submit(image(picture(5)))
     engine.flush()
     with pytest.raises(InputError, match="does not use bank"):
-        banker.confirm(pushed[0].decision_id, "elsewhere", author="a", reason="r")
+        banker.confirm(pushed[0].decision_id, "elsewhere", author="a", reason="r", actor="test")
 
 
 def test_confirm_bank_must_be_one_of_the_policy_banks() -> None:
@@ -129,9 +132,9 @@ def test_a_policy_never_banks_what_only_a_lexicon_flagged(store: Store) -> None:
     from ombuds.domain import Lexicon, LexiconRule, RuleKind
     from ombuds.testing import documents as samples
 
-    store.create_bank(Bank("docs", "scam"))
+    store.create_bank(Bank("docs", "scam"), actor="test")
     store.save_lexicon(
-        Lexicon("w", (LexiconRule("r", RuleKind.TERM, "scam", terms=("zorbcoin",)),))
+        Lexicon("w", (LexiconRule("r", RuleKind.TERM, "scam", terms=("zorbcoin",)),)), actor="test"
     )
     store.save_policy(
         Policy(
@@ -141,7 +144,8 @@ def test_a_policy_never_banks_what_only_a_lexicon_flagged(store: Store) -> None:
             lexicons=("w",),
             actions={"scam": Action.BLOCK},
             confirm_bank="docs",
-        )
+        ),
+        actor="test",
     )
     banker = Banker(store)
     engine = build_engine(
@@ -162,7 +166,37 @@ def test_confirmed_unscannable_content_takes_the_bank_category(store: Store) -> 
     engine.submit(image(corrupt))
     engine.flush()
     assert pushed[0].reason is Reason.UNSCANNABLE
-    added = banker.confirm(pushed[0].decision_id, "known", author="mod", reason="seen it")
+    added = banker.confirm(
+        pushed[0].decision_id, "known", author="mod", reason="seen it", actor="test"
+    )
     assert {e.category for e in added} == {"abuse"}  # not "unscannable"
     again = engine.submit(image(corrupt, cid="c2"))
     assert (again.action, again.tier, again.category) == (Action.BLOCK, Tier.INLINE, "abuse")
+
+
+def test_a_reviewed_match_confirmed_into_a_bank_is_blocked_next_time(store: Store) -> None:
+    """A moderator confirms a case: the bank's category applies to the next copy, not the
+    category that sent the first one to review."""
+    store.create_bank(Bank("known", "abuse"), actor="test")
+    store.create_bank(Bank("suspect", "suspect"), actor="test")
+    store.save_policy(
+        Policy(
+            "eu",
+            Scope.parse('region == "EU"'),
+            banks=("known", "suspect"),
+            actions={"abuse": Action.BLOCK, "suspect": Action.REVIEW},
+        ),
+        actor="test",
+    )
+    data = picture(11)
+    Banker(store).bank_content(image(data), "eu", "suspect", author="a", reason="r", actor="t")
+    engine = build_engine(store, Settings(queue="sync", ocr=False))
+    banker = Banker(store, engine)
+    first = engine.submit(image(data))
+    engine.flush()
+    assert (first.action, first.category) == (Action.REVIEW, "suspect")
+    added = banker.confirm(first, "known", author="mod", reason="abuse", actor="t")
+    assert {e.category for e in added} == {"abuse"}
+    again = engine.submit(image(data, cid="c2"))
+    assert (again.action, again.tier, again.category) == (Action.BLOCK, Tier.INLINE, "abuse")
+    engine.close()

@@ -34,9 +34,9 @@ def file(data: bytes, cid: str = "d") -> Content:
 
 
 def wire(store: Store) -> tuple[Engine, Banker, list[Decision]]:
-    store.create_bank(Bank("leaks", "leaked-document", threshold=80))
+    store.create_bank(Bank("leaks", "leaked-document", threshold=80), actor="test")
     rules = (LexiconRule("w1", RuleKind.TERM, "scam", terms=("zorbcoin giveaway",)),)
-    store.save_lexicon(Lexicon("scams", rules))
+    store.save_lexicon(Lexicon("scams", rules), actor="test")
     store.save_policy(
         Policy(
             "eu",
@@ -44,7 +44,8 @@ def wire(store: Store) -> tuple[Engine, Banker, list[Decision]]:
             banks=("leaks",),
             lexicons=("scams",),
             actions={"leaked-document": Action.BLOCK, "scam": Action.BLOCK},
-        )
+        ),
+        actor="test",
     )
     pushed: list[Decision] = []
     settings = Settings(queue="sync", ocr=False)
@@ -58,7 +59,7 @@ def wire(store: Store) -> tuple[Engine, Banker, list[Decision]]:
 def test_an_edited_resaved_copy_of_a_banked_document_is_found(store: Store) -> None:
     engine, banker, pushed = wire(store)
     added = banker.bank_content(
-        file(samples.make_pdf(PAGES)), "eu", "leaks", author="a", reason="r"
+        file(samples.make_pdf(PAGES)), "eu", "leaks", author="a", reason="r", actor="test"
     )
     assert "minhash" in {e.signal.signal_type for e in added}
     edited = list(PAGES)
@@ -81,7 +82,9 @@ def test_words_inside_a_document_are_matched(store: Store) -> None:
 
 def test_an_unrelated_document_is_allowed(store: Store) -> None:
     engine, banker, pushed = wire(store)
-    banker.bank_content(file(samples.make_pdf(PAGES)), "eu", "leaks", author="a", reason="r")
+    banker.bank_content(
+        file(samples.make_pdf(PAGES)), "eu", "leaks", author="a", reason="r", actor="test"
+    )
     engine.submit(file(samples.make_pdf(samples.paragraphs(5, 4))))
     assert pushed[0].action is Action.ALLOW and pushed[0].reason is Reason.NO_MATCH
 

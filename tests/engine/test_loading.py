@@ -26,17 +26,18 @@ BAD = b"banned bytes"
 
 
 def _configure(store: Store) -> None:
-    store.create_bank(Bank("files", "malware"))
+    store.create_bank(Bank("files", "malware"), actor="test")
     now = datetime.now(UTC)
     store.add_entries(
         [
             BankEntry("files", Signal("md5", hashlib.md5(BAD).hexdigest()), "malware"),
             BankEntry("files", Signal("sha256", "ab" * 32), "malware", enabled=False),
             BankEntry("files", Signal("md5", "cd" * 16), "malware", expires_at=now - timedelta(1)),
-        ]
+        ],
+        actor="test",
     )
     rules = (LexiconRule("r1", RuleKind.TERM, "scam", terms=("zorbcoin",)),)
-    store.save_lexicon(Lexicon("scams", rules))
+    store.save_lexicon(Lexicon("scams", rules), actor="test")
     store.save_policy(
         Policy(
             "eu",
@@ -44,7 +45,8 @@ def _configure(store: Store) -> None:
             banks=("files",),
             lexicons=("scams",),
             actions={"scam": Action.BLOCK, "malware": Action.BLOCK},
-        )
+        ),
+        actor="test",
     )
 
 

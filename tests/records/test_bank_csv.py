@@ -33,7 +33,7 @@ def md5(n: int) -> str:
 @pytest.fixture
 def bank(store: Store) -> Bank:
     b = Bank("B", "spam")
-    store.create_bank(b)
+    store.create_bank(b, actor="test")
     return b
 
 
@@ -50,7 +50,7 @@ def test_ombuds_shape_import(store: Store, bank: Bank, tmp_path: Path) -> None:
         f'md5,{md5(1).upper()},scam,partner,bob,"reported, twice",2030-01-01T00:00:00Z,false,a b\n'
         f"sha256,{'ab' * 32},,,,,,,\n",
     )
-    result = import_bank_csv(store, "B", path, author="importer")
+    result = import_bank_csv(store, "B", path, author="importer", actor="test")
     assert (result.added, result.skipped, result.repeated) == (2, 0, 0)
     first, second = store.list_entries("B")
     assert first == BankEntry(
@@ -70,7 +70,7 @@ def test_ombuds_shape_import(store: Store, bank: Bank, tmp_path: Path) -> None:
 
 def test_only_the_signal_columns_are_required(store: Store, bank: Bank, tmp_path: Path) -> None:
     path = write(tmp_path, f"signal_str,signal_type\n{md5(1)},md5\n")
-    result = import_bank_csv(store, "B", path, default_category="other")
+    result = import_bank_csv(store, "B", path, default_category="other", actor="test")
     assert result.added == 1
     assert store.list_entries("B")[0].category == "other"
 
@@ -80,7 +80,7 @@ def test_hma_shape_import(store: Store, bank: Bank, tmp_path: Path) -> None:
         tmp_path,
         f"signal_type,signal_str,collab,category,tags\nmd5,{md5(5)},NCMEC,csam,hash verified\n",
     )
-    import_bank_csv(store, "B", path)
+    import_bank_csv(store, "B", path, actor="test")
     [entry] = store.list_entries("B")
     assert (entry.provenance, entry.category, entry.tags) == ("NCMEC", "csam", ("hash", "verified"))
 
@@ -106,10 +106,10 @@ def _bad_row_at(tmp_path: Path, n_rows: int, bad_line: int, bad: str) -> Path:
 def test_one_bad_row_rejects_the_file(
     store: Store, bank: Bank, tmp_path: Path, bad: str, field: str | None, message: str
 ) -> None:
-    store.add_entries([BankEntry("B", Signal("md5", "f" * 32), "spam")])
+    store.add_entries([BankEntry("B", Signal("md5", "f" * 32), "spam")], actor="test")
     path = _bad_row_at(tmp_path, 300, 201, bad)
     with pytest.raises(ImportFileError) as info:
-        import_bank_csv(store, "B", path)
+        import_bank_csv(store, "B", path, actor="test")
     assert (info.value.file, info.value.line, info.value.field) == (str(path), 201, field)
     assert message in info.value.message
     assert store.count_entries("B") == 1
@@ -121,7 +121,7 @@ def test_a_bad_row_after_written_batches_rolls_them_back(
     # Rows are written in batches of 5,000 as they stream in; line 12,001 comes after two.
     path = _bad_row_at(tmp_path, 12_000, 12_001, "md5,xyz,,,,,,,")
     with pytest.raises(ImportFileError) as info:
-        import_bank_csv(store, "B", path)
+        import_bank_csv(store, "B", path, actor="test")
     assert (info.value.line, info.value.field) == (12_001, "signal_str")
     assert store.count_entries("B") == 0
 
@@ -129,7 +129,7 @@ def test_a_bad_row_after_written_batches_rolls_them_back(
 def test_line_numbers_count_quoted_newlines(store: Store, bank: Bank, tmp_path: Path) -> None:
     path = write(tmp_path, f'{HEADER}\n\nmd5,{md5(1)},,,,"two\nlines",,,\nmd5,nothex,,,,,,,\n')
     with pytest.raises(ImportFileError) as info:
-        import_bank_csv(store, "B", path)
+        import_bank_csv(store, "B", path, actor="test")
     assert info.value.line == 5
 
 
@@ -149,7 +149,7 @@ def test_file_level_errors(
     path = tmp_path / "bank.csv"
     path.write_bytes(content)
     with pytest.raises(ImportFileError) as info:
-        import_bank_csv(store, "B", path)
+        import_bank_csv(store, "B", path, actor="test")
     assert info.value.line == line
     assert message in info.value.message
     assert store.count_entries("B") == 0
@@ -158,20 +158,20 @@ def test_file_level_errors(
 def test_header_only_and_bom(store: Store, bank: Bank, tmp_path: Path) -> None:
     path = tmp_path / "bank.csv"
     path.write_bytes(b"\xef\xbb\xbfsignal_type,signal_str\r\n")
-    assert import_bank_csv(store, "B", path).added == 0
+    assert import_bank_csv(store, "B", path, actor="test").added == 0
     path.write_bytes(b"\xef\xbb\xbfsignal_type,signal_str\r\nmd5," + md5(3).encode() + b"\r\n")
-    assert import_bank_csv(store, "B", path).added == 1
+    assert import_bank_csv(store, "B", path, actor="test").added == 1
     assert store.list_entries("B")[0].signal.value == md5(3)
 
 
 def test_duplicates_are_skipped_and_counted(store: Store, bank: Bank, tmp_path: Path) -> None:
-    store.add_entries([BankEntry("B", Signal("md5", md5(1)), "spam", reason="first")])
+    store.add_entries([BankEntry("B", Signal("md5", md5(1)), "spam", reason="first")], actor="test")
     rows = [md5(1), md5(2), md5(2).upper(), md5(3)] + [md5(n) for n in range(10, 6010)]
     path = write(
         tmp_path,
         "signal_type,signal_str,reason\n" + "".join(f"md5,{v},r{i}\n" for i, v in enumerate(rows)),
     )
-    result = import_bank_csv(store, "B", path)
+    result = import_bank_csv(store, "B", path, actor="test")
     assert (result.added, result.skipped, result.repeated) == (6002, 1, 1)
     entries = {e.signal.value: e for e in store.iter_entries("B")}
     assert entries[md5(1)].reason == "first"
@@ -180,7 +180,7 @@ def test_duplicates_are_skipped_and_counted(store: Store, bank: Bank, tmp_path: 
 
 def test_unknown_bank(store: Store, tmp_path: Path) -> None:
     with pytest.raises(NotFoundError):
-        import_bank_csv(store, "nope", write(tmp_path, "signal_type,signal_str\n"))
+        import_bank_csv(store, "nope", write(tmp_path, "signal_type,signal_str\n"), actor="test")
 
 
 @pytest.mark.parametrize("shape", ["ombuds", "hma"])
@@ -202,12 +202,12 @@ def test_export_then_import_round_trip(
         )
         for n in range(5)
     ]
-    store.add_entries(entries)
+    store.add_entries(entries, actor="test")
     out = io.StringIO()
     assert export_bank_csv(store, "B", out, shape=shape) == 5  # type: ignore[arg-type]
-    store.create_bank(Bank("C", "spam"))
+    store.create_bank(Bank("C", "spam"), actor="test")
     path = write(tmp_path, out.getvalue())
-    assert import_bank_csv(store, "C", path, author="a").added == 5
+    assert import_bank_csv(store, "C", path, author="a", actor="test").added == 5
     got = [replace(e, public_id="") for e in store.iter_entries("C")]
     if shape == "ombuds":
         assert got == [replace(e, bank="C") for e in entries]
@@ -264,7 +264,7 @@ def test_importing_100k_rows_is_quick(store: Store, bank: Bank, tmp_path: Path) 
         HEADER + "\n" + "".join(f"md5,{md5(n)},spam,feed,,,,true,t\n" for n in range(100_000)),
     )
     started = time.perf_counter()
-    assert import_bank_csv(store, "B", path).added == 100_000
+    assert import_bank_csv(store, "B", path, actor="test").added == 100_000
     seconds = time.perf_counter() - started
     assert store.count_entries("B") == 100_000
     assert seconds < 30, f"100k rows took {seconds:.1f} s"

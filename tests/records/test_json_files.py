@@ -243,7 +243,7 @@ def test_a_bad_policy_file_writes_nothing(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "p.json"
     path.write_text(_replace_line(POLICY_TEXT, 5, '  "actions": {"csam": "nuke"},'))
     with pytest.raises(ImportFileError) as info:
-        store.save_policy(read_policy_file(path))
+        store.save_policy(read_policy_file(path), actor="test")
     assert (info.value.line, info.value.field) == (5, "actions.csam")
     assert store.list_policies() == []
 

@@ -26,22 +26,22 @@ def entry(n: int, bank: str = "B", **kw: object) -> BankEntry:
 @pytest.fixture
 def bank(store: Store) -> Bank:
     b = Bank("B", "spam", "a bank", threshold=12)
-    store.create_bank(b)
+    store.create_bank(b, actor="test")
     return b
 
 
 def test_bank_lifecycle(store: Store, bank: Bank) -> None:
     assert store.get_bank("B") == bank
     with pytest.raises(ConflictError):
-        store.create_bank(Bank("B", "other"))
-    store.create_bank(Bank("A", "csam"))
-    store.add_entries([entry(1), entry(2)])
+        store.create_bank(Bank("B", "other"), actor="test")
+    store.create_bank(Bank("A", "csam"), actor="test")
+    store.add_entries([entry(1), entry(2)], actor="test")
     assert store.list_banks() == [(Bank("A", "csam"), 0), (bank, 2)]
-    store.delete_bank("B")
+    store.delete_bank("B", actor="test")
     with pytest.raises(NotFoundError):
         store.get_bank("B")
     with pytest.raises(NotFoundError):
-        store.delete_bank("B")
+        store.delete_bank("B", actor="test")
     assert store.get_entries_by_id(range(1, 100)) == {}
 
 
@@ -59,7 +59,7 @@ def test_add_entries_assigns_public_ids_and_keeps_everything(store: Store, bank:
         disabled_until=datetime(2027, 1, 1, tzinfo=UTC),
         tags=("a", "b"),
     )
-    [added] = store.add_entries([full])
+    [added] = store.add_entries([full], actor="test")
     assert added.public_id.startswith("be_")
     assert len(added.public_id) > 10
     [stored] = store.list_entries("B")
@@ -72,44 +72,44 @@ def test_add_entries_assigns_public_ids_and_keeps_everything(store: Store, bank:
 
 
 def test_duplicates_conflict_atomically_unless_skipped(store: Store, bank: Bank) -> None:
-    store.add_entries([entry(1)])
+    store.add_entries([entry(1)], actor="test")
     with pytest.raises(ConflictError):
-        store.add_entries([entry(2), entry(1)])
+        store.add_entries([entry(2), entry(1)], actor="test")
     with pytest.raises(ConflictError):
-        store.add_entries([entry(3), entry(3)])
+        store.add_entries([entry(3), entry(3)], actor="test")
     assert [e.signal for e in store.list_entries("B")] == [md5(1)]
-    added = store.add_entries([entry(2), entry(1), entry(2)], skip_duplicates=True)
+    added = store.add_entries([entry(2), entry(1), entry(2)], skip_duplicates=True, actor="test")
     assert [e.signal for e in added] == [md5(2)]
     assert store.count_entries("B") == 2
 
 
 def test_same_signal_in_two_banks_is_fine(store: Store, bank: Bank) -> None:
-    store.create_bank(Bank("C", "spam"))
-    store.add_entries([entry(1), entry(1, bank="C")])
+    store.create_bank(Bank("C", "spam"), actor="test")
+    store.add_entries([entry(1), entry(1, bank="C")], actor="test")
     assert [n for _, n in store.list_banks()] == [1, 1]
 
 
 def test_unknown_bank_and_bad_tags_write_nothing(store: Store, bank: Bank) -> None:
     with pytest.raises(NotFoundError):
-        store.add_entries([entry(1), entry(2, bank="nope")])
+        store.add_entries([entry(1), entry(2, bank="nope")], actor="test")
     with pytest.raises(InputError) as info:
-        store.add_entries([entry(1), entry(2, tags=("two words",))])
+        store.add_entries([entry(1), entry(2, tags=("two words",))], actor="test")
     assert info.value.field == "tags"
     assert store.count_entries("B") == 0
 
 
 def test_remove_entry(store: Store, bank: Bank) -> None:
-    store.add_entries([entry(1), entry(2)])
-    store.remove_entry("B", "md5", md5(1).value)
+    store.add_entries([entry(1), entry(2)], actor="test")
+    store.remove_entry("B", "md5", md5(1).value, actor="test")
     assert [e.signal for e in store.list_entries("B")] == [md5(2)]
     with pytest.raises(NotFoundError):
-        store.remove_entry("B", "md5", md5(1).value)
+        store.remove_entry("B", "md5", md5(1).value, actor="test")
     with pytest.raises(NotFoundError):
-        store.remove_entry("nope", "md5", md5(2).value)
+        store.remove_entry("nope", "md5", md5(2).value, actor="test")
 
 
 def test_list_entries_pages_in_insertion_order(store: Store, bank: Bank) -> None:
-    store.add_entries([entry(n) for n in range(10)])
+    store.add_entries([entry(n) for n in range(10)], actor="test")
     page = store.list_entries("B", offset=3, limit=4)
     assert [e.signal for e in page] == [md5(n) for n in range(3, 7)]
     assert [e.signal for e in store.iter_entries("B", batch=3)] == [md5(n) for n in range(10)]
@@ -128,7 +128,7 @@ def test_index_rows_hold_exactly_the_active_entries(store: Store, bank: Bank) ->
     }
     entries = [entry(n, **kw) for n, kw in cases.items()]
     entries.append(BankEntry("B", Signal("sha256", "a" * 64), "spam"))
-    store.add_entries(entries)
+    store.add_entries(entries, actor="test")
     rows = list(store.iter_index_rows(["md5"], batch=2, now=NOW))
     active = {n for n in cases if entry(n, **cases[n]).active(NOW)}
     assert (
@@ -145,20 +145,20 @@ def test_index_rows_hold_exactly_the_active_entries(store: Store, bank: Bank) ->
 
 def test_naive_datetimes_are_refused(store: Store, bank: Bank) -> None:
     with pytest.raises(InputError, match="naive datetime"):
-        store.add_entries([entry(1, expires_at=datetime(2030, 1, 1))])
+        store.add_entries([entry(1, expires_at=datetime(2030, 1, 1))], actor="test")
     assert store.count_entries("B") == 0
 
 
 def test_a_bank_in_use_by_a_policy_cannot_be_deleted(store: Store, bank: Bank) -> None:
-    store.save_policy(Policy("P", Scope.parse("true"), banks=("B",)))
+    store.save_policy(Policy("P", Scope.parse("true"), banks=("B",)), actor="test")
     with pytest.raises(ConflictError) as info:
-        store.delete_bank("B")
+        store.delete_bank("B", actor="test")
     assert info.value.field == "banks"
-    store.delete_policy("P")
-    store.delete_bank("B")
+    store.delete_policy("P", actor="test")
+    store.delete_bank("B", actor="test")
 
 
 def test_get_entries_by_id_handles_many_ids(store: Store, bank: Bank) -> None:
-    store.add_entries([entry(n) for n in range(2500)])
+    store.add_entries([entry(n) for n in range(2500)], actor="test")
     ids = [entry_id for entry_id, _, _ in store.iter_index_rows(["md5"])]
     assert len(store.get_entries_by_id(ids)) == 2500

@@ -90,7 +90,7 @@ def test_pages_and_status_filter(store: Store) -> None:
     page = store.list_cases(status=CaseStatus.OPEN, offset=1, limit=2)
     assert [c.decision_id for c in page] == ["d4", "d3"]
     first = store.list_cases()[0]
-    store.decide_case(first.case_id, Outcome.REJECT, by="mod", reason="harmless")
+    store.decide_case(first.case_id, Outcome.REJECT, by="mod", reason="harmless", actor="test")
     assert store.count_cases(status=CaseStatus.OPEN) == 4
     assert [c.decision_id for c in store.list_cases(status=CaseStatus.REJECTED)] == ["d5"]
     assert store.list_cases(status=CaseStatus.CONFIRMED) == []
@@ -111,14 +111,16 @@ def test_deciding_closes_the_case_once(
     store.record_decisions([decision(1)])
     (case,) = store.list_cases()
     before = datetime.now(UTC)
-    decided = store.decide_case(case.case_id, outcome, by="mod-key", reason="looked", bank=bank)
+    decided = store.decide_case(
+        case.case_id, outcome, by="mod-key", reason="looked", bank=bank, actor="test"
+    )
     assert decided.status is status
     assert (decided.decided_by, decided.reason, decided.bank) == ("mod-key", "looked", bank)
     assert decided.decided_at is not None
     assert decided.decided_at >= before - timedelta(seconds=1)
     assert store.get_case(case.case_id) == decided
     with pytest.raises(ConflictError, match=f"already {status.value}") as info:
-        store.decide_case(case.case_id, Outcome.REJECT, by="other", reason="late")
+        store.decide_case(case.case_id, Outcome.REJECT, by="other", reason="late", actor="test")
     assert info.value.field == "case_id"
     assert store.get_case(case.case_id) == decided
 
@@ -128,12 +130,14 @@ def test_unknown_cases_and_banks_on_other_outcomes(store: Store) -> None:
         store.get_case("case_nope")
     assert info.value.field == "case_id"
     with pytest.raises(NotFoundError):
-        store.decide_case("case_nope", Outcome.CONFIRM, by="mod", reason="")
+        store.decide_case("case_nope", Outcome.CONFIRM, by="mod", reason="", actor="test")
     with pytest.raises(NotFoundError):  # not a driver error on PostgreSQL
         store.get_case("case_\x00")
     store.record_decisions([decision(1)])
     (case,) = store.list_cases()
     with pytest.raises(InputError) as bad:
-        store.decide_case(case.case_id, Outcome.REJECT, by="mod", reason="", bank="known")
+        store.decide_case(
+            case.case_id, Outcome.REJECT, by="mod", reason="", bank="known", actor="test"
+        )
     assert bad.value.field == "bank"
     assert store.get_case(case.case_id).status is CaseStatus.OPEN

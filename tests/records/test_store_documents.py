@@ -38,55 +38,55 @@ def policy(**kw: object) -> Policy:
 
 
 def test_lexicon_round_trip_keeps_rule_order(store: Store) -> None:
-    store.save_lexicon(LEXICON)
+    store.save_lexicon(LEXICON, actor="test")
     assert store.get_lexicon("spam-en") == LEXICON
     assert store.list_lexicons() == [LEXICON]
 
 
 def test_lexicon_replace(store: Store) -> None:
-    store.save_lexicon(LEXICON)
+    store.save_lexicon(LEXICON, actor="test")
     smaller = Lexicon("spam-en", rules=(LEXICON.rules[0],))
     with pytest.raises(ConflictError):
-        store.save_lexicon(smaller)
-    store.save_lexicon(smaller, replace=True)
+        store.save_lexicon(smaller, actor="test")
+    store.save_lexicon(smaller, replace=True, actor="test")
     assert store.get_lexicon("spam-en") == smaller
 
 
 def test_lexicon_with_repeated_rule_ids_is_refused(store: Store) -> None:
     twice = Lexicon("x", rules=(LEXICON.rules[0], LEXICON.rules[0]))
     with pytest.raises(ConflictError):
-        store.save_lexicon(twice)
+        store.save_lexicon(twice, actor="test")
     assert store.list_lexicons() == []
 
 
 def test_lexicon_delete(store: Store) -> None:
-    store.save_lexicon(LEXICON)
-    store.create_bank(Bank("B", "spam"))
-    store.save_policy(policy())
+    store.save_lexicon(LEXICON, actor="test")
+    store.create_bank(Bank("B", "spam"), actor="test")
+    store.save_policy(policy(), actor="test")
     with pytest.raises(ConflictError) as info:
-        store.delete_lexicon("spam-en")
+        store.delete_lexicon("spam-en", actor="test")
     assert info.value.field == "lexicons"
-    store.delete_policy("eu")
-    store.delete_lexicon("spam-en")
+    store.delete_policy("eu", actor="test")
+    store.delete_lexicon("spam-en", actor="test")
     with pytest.raises(NotFoundError):
         store.get_lexicon("spam-en")
     with pytest.raises(NotFoundError):
-        store.delete_lexicon("spam-en")
+        store.delete_lexicon("spam-en", actor="test")
 
 
 def test_policy_round_trip(store: Store) -> None:
-    store.save_lexicon(LEXICON)
-    store.create_bank(Bank("B", "spam"))
+    store.save_lexicon(LEXICON, actor="test")
+    store.create_bank(Bank("B", "spam"), actor="test")
     p = policy()
-    store.save_policy(p)
+    store.save_policy(p, actor="test")
     got = store.get_policy("eu")
     assert got == p
     assert list(got.actions) == ["scam", "spam"]
     assert store.list_policies() == [p]
     with pytest.raises(ConflictError):
-        store.save_policy(p)
+        store.save_policy(p, actor="test")
     changed = policy(enabled=True, actions={"spam": Action.REVIEW})
-    store.save_policy(changed, replace=True)
+    store.save_policy(changed, replace=True, actor="test")
     assert store.get_policy("eu") == changed
 
 
@@ -96,10 +96,10 @@ def test_policy_round_trip(store: Store) -> None:
 def test_policy_naming_unknown_things_is_refused(
     store: Store, kw: dict[str, object], field: str
 ) -> None:
-    store.save_lexicon(LEXICON)
-    store.create_bank(Bank("B", "spam"))
+    store.save_lexicon(LEXICON, actor="test")
+    store.create_bank(Bank("B", "spam"), actor="test")
     with pytest.raises(NotFoundError) as info:
-        store.save_policy(policy(**kw))
+        store.save_policy(policy(**kw), actor="test")
     assert info.value.field == field
     assert store.list_policies() == []
 
@@ -108,4 +108,4 @@ def test_policy_not_found(store: Store) -> None:
     with pytest.raises(NotFoundError):
         store.get_policy("x")
     with pytest.raises(NotFoundError):
-        store.delete_policy("x")
+        store.delete_policy("x", actor="test")

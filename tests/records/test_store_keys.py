@@ -9,7 +9,7 @@ from ombuds.records.repos.keys import Role
 
 
 def test_created_key_authenticates_with_its_role(store: Store) -> None:
-    key, token = store.create_api_key("chat-app", "platform")
+    key, token = store.create_api_key("chat-app", "platform", actor="test")
     assert token.startswith(f"omb_{key.key_id}_")
     found = store.authenticate_api_key(token)
     assert found is not None
@@ -17,7 +17,7 @@ def test_created_key_authenticates_with_its_role(store: Store) -> None:
 
 
 def test_secret_is_stored_only_as_a_hash(store: Store) -> None:
-    _, token = store.create_api_key("chat-app", "admin")
+    _, token = store.create_api_key("chat-app", "admin", actor="test")
     secret = token.split("_", 2)[2]
     with store.engine.connect() as conn:
         rows = conn.execute(text("SELECT * FROM api_keys")).all()
@@ -37,33 +37,33 @@ def test_secret_is_stored_only_as_a_hash(store: Store) -> None:
     ],
 )
 def test_wrong_tokens_are_refused(store: Store, mangle: object) -> None:
-    _, token = store.create_api_key("k", "platform")
+    _, token = store.create_api_key("k", "platform", actor="test")
     assert callable(mangle)
     assert store.authenticate_api_key(mangle(token)) is None
 
 
 def test_revoked_and_expired_keys_are_refused(store: Store) -> None:
-    _, token = store.create_api_key("old", "platform")
-    store.revoke_api_key("old")
+    _, token = store.create_api_key("old", "platform", actor="test")
+    store.revoke_api_key("old", actor="test")
     assert store.authenticate_api_key(token) is None
     with pytest.raises(ConflictError):
-        store.revoke_api_key("old")
+        store.revoke_api_key("old", actor="test")
     with pytest.raises(ConflictError):
-        store.create_api_key("old", "platform")
+        store.create_api_key("old", "platform", actor="test")
     expiry = datetime.now(UTC) + timedelta(hours=1)
-    _, token2 = store.create_api_key("temp", "auditor", expires_at=expiry)
+    _, token2 = store.create_api_key("temp", "auditor", expires_at=expiry, actor="test")
     assert store.authenticate_api_key(token2) is not None
     assert store.authenticate_api_key(token2, now=expiry + timedelta(seconds=1)) is None
 
 
 def test_list_and_bad_input(store: Store) -> None:
-    store.create_api_key("b", "moderator")
-    store.create_api_key("a", "auditor")
+    store.create_api_key("b", "moderator", actor="test")
+    store.create_api_key("a", "auditor", actor="test")
     assert [k.name for k in store.list_api_keys()] == ["a", "b"]
     with pytest.raises(InputError) as info:
-        store.create_api_key("c", "superuser")
+        store.create_api_key("c", "superuser", actor="test")
     assert info.value.field == "role"
     with pytest.raises(InputError):
-        store.create_api_key("has space", "admin")
+        store.create_api_key("has space", "admin", actor="test")
     with pytest.raises(NotFoundError):
-        store.revoke_api_key("nobody")
+        store.revoke_api_key("nobody", actor="test")

@@ -38,9 +38,13 @@ class Content:
     data: bytes | None = None
     media_type: str | None = None
     filename: str | None = None
+    # The platform's references kept with the decision (e.g. `preview_url`, a link to a
+    # thumbnail the platform serves to reviewers); never content.
+    extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "attributes", _frozen(self.attributes))
+        object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
         if self.kind is ContentKind.TEXT and self.text is None:
             raise ValueError("text content needs `text`")
         if self.kind is not ContentKind.TEXT and self.data is None:

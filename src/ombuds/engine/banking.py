@@ -35,7 +35,7 @@ class Banker:
         self._engine = engine
 
     def confirm(
-        self, decision: Decision | str, bank: str, *, author: str, reason: str
+        self, decision: Decision | str, bank: str, *, author: str, reason: str, actor: str
     ) -> list[BankEntry]:
         """Bank the signals of a stored decision (by object or id) under its own policy."""
         if isinstance(decision, str):
@@ -43,15 +43,19 @@ class Banker:
         if decision.reason is Reason.OUT_OF_SCOPE or not decision.policy:
             raise InputError("only content a policy covered can be banked", field="decision")
         self._check_bank(decision.policy, bank)
-        provenance = f"decision {decision.decision_id} under policy {decision.policy}"
-        # "unscannable" says why nothing was read, not what the content is: a reviewer who
-        # confirms it files the content under the bank's own category.
-        unread = decision.reason is Reason.UNSCANNABLE
-        category = "" if unread else decision.category
-        return self._bank(decision.signals, bank, category, provenance, author, reason)
+        provenance = (
+            f"decision {decision.decision_id} ({decision.category}) under policy {decision.policy}"
+        )
+        # The bank a confirmation files content in says what the content now is: confirmed,
+        # so its category (which policies map to an action) applies, not the decision's. A
+        # reviewed match keeps the category that sent it to review otherwise, and the next
+        # copy would queue again instead of being stopped.
+        origin = f"decision:{decision.decision_id}"
+        entries = self._entries(decision.signals, bank, "", provenance, author, reason)
+        return self._add(entries, actor, origin)
 
     def bank_content(
-        self, content: Content, policy: str, bank: str, *, author: str, reason: str
+        self, content: Content, policy: str, bank: str, *, author: str, reason: str, actor: str
     ) -> list[BankEntry]:
         """Bank content given with its bytes, if and only if `policy` covers it."""
         covering = self._store.get_policy(policy)
@@ -64,13 +68,14 @@ class Banker:
         computed = (t.compute(content) for t in self._registry if t.applies_to(content))
         signals = [s for s in computed if s is not None]
         provenance = f"content {content.content_id} confirmed under policy {policy}"
-        return self._bank(signals, bank, "", provenance, author, reason)
+        entries = self._entries(signals, bank, "", provenance, author, reason)
+        return self._add(entries, actor, f"content:{content.content_id}")
 
     def _check_bank(self, policy: str, bank: str) -> None:
         if bank not in self._store.get_policy(policy).banks:
             raise InputError(f"policy '{policy}' does not use bank '{bank}'", field="bank")
 
-    def _bank(
+    def _entries(
         self,
         signals: Sequence[Signal],
         bank: str,
@@ -82,11 +87,13 @@ class Banker:
         if not signals:
             raise InputError("the content has no signals to bank", field="signals")
         default = self._store.get_bank(bank).category
-        entries = [
+        return [
             BankEntry(bank, s, category or default, provenance, author, reason)
             for s in dict.fromkeys(Signal(s.signal_type, s.value) for s in signals)
         ]
-        added = self._store.add_entries(entries, skip_duplicates=True)
+
+    def _add(self, entries: list[BankEntry], actor: str, origin: str) -> list[BankEntry]:
+        added = self._store.add_entries(entries, actor=actor, skip_duplicates=True, origin=origin)
         if self._engine is not None and added:
             ids = self._store.entry_ids([e.public_id for e in added])
             self._engine.learn({ids[e.public_id]: e for e in added if e.public_id in ids})
@@ -104,5 +111,10 @@ class Banker:
             return
         policy = self._store.get_policy(decision.policy)
         if policy.confirm_bank:
-            self.confirm(decision, policy.confirm_bank, author=f"policy:{policy.name}",
-                         reason="confirmed automatically by the policy")  # fmt: skip
+            self.confirm(
+                decision,
+                policy.confirm_bank,
+                author=f"policy:{policy.name}",
+                reason="confirmed automatically by the policy",
+                actor="engine",
+            )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ombuds.domain import Content, Decision, Policy, Reason, Signal, Tier
@@ -22,10 +22,12 @@ class Subject:
     author_id: str
     conversation_id: str
     kind: str
+    extra: Mapping[str, str] = field(default_factory=dict)  # the platform's, e.g. a preview
 
     @classmethod
     def of(cls, content: Content) -> Subject:
-        return cls(content.content_id, content.author_id, content.conversation_id, content.kind)
+        ids = (content.content_id, content.author_id, content.conversation_id, content.kind)
+        return cls(*ids, content.extra)
 
 
 def unscannable_verdict(policies: Sequence[Policy]) -> Verdict:
@@ -86,4 +88,5 @@ def decide(
         notice=notice,
         supersedes=supersedes,
         detail=unscannable,
+        extra=dict(subject.extra),
     )

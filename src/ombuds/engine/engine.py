@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from ombuds.domain import (
     Action,
+    Bank,
     BankEntry,
     Content,
     ContentKind,
@@ -23,9 +24,10 @@ from ombuds.domain import (
     Signal,
     Tier,
 )
-from ombuds.engine.banks import BankMatcher
+from ombuds.engine.banks import BankMatcher, EntryCache, indexable
 from ombuds.engine.decide import Subject, decide, unscannable_verdict
 from ombuds.engine.deferred.tier import DeferredTier
+from ombuds.engine.live_banks import LiveIndexes
 from ombuds.engine.sinks import DecisionSink
 from ombuds.engine.verdict import Verdict, judge
 from ombuds.matching.text import TextMatcher
@@ -49,6 +51,7 @@ class Engine:
         sink: DecisionSink | None = None,
         clock: Clock = utc_now,
         deferred: DeferredTier | None = None,
+        entries: EntryCache | None = None,
     ) -> None:
         self._policies = tuple(p for p in policies if p.enabled)
         self._text = text
@@ -57,6 +60,8 @@ class Engine:
         self._sink = sink
         self._clock = clock
         self._deferred = deferred
+        self._entries = entries  # the cache the matchers resolve hits through, if shared
+        self.indexes_changed_at = time.time()  # built, or changed in place since
 
     @property
     def policies(self) -> tuple[Policy, ...]:
@@ -101,16 +106,48 @@ class Engine:
 
     def learn(self, entries: Mapping[int, BankEntry]) -> None:
         """Make new bank entries (by store id) visible to the next lookup, without a rebuild."""
-        for ref, entry in entries.items():
-            signal = entry.signal
-            if signal.signal_type in self._banks.signal_type_names:
-                self._banks.index.add(signal.signal_type, signal.value, ref)
-            elif signal.signal_type == "pdq" and self._deferred is not None:
-                self._deferred.perceptual.index.add(signal.value, ref)
-            elif signal.signal_type == "minhash" and self._deferred is not None:
-                neartext = self._deferred.neartext
-                if neartext is not None:
-                    neartext.index.add(signal.value, ref)
+        self._live().add(entries)
+
+    def forget(self, entries: Mapping[int, BankEntry]) -> None:
+        """Take removed entries (by store id) out of the indexes: no lookup finds them after."""
+        self._live().remove(entries)
+
+    def refresh(self, entries: Mapping[int, BankEntry]) -> None:
+        """Entries (by store id) whose state changed: out of the indexes, and back in if still
+        indexable. One disabled until a time stays in, skipped per hit until the time passes."""
+        now = self._clock()
+        self.forget(entries)
+        self.learn({ref: e for ref, e in entries.items() if indexable(e, now)})
+
+    def set_bank(self, bank: Bank, *, renamed_from: str | None = None) -> None:
+        """A bank created or changed while running: the deferred matchers use its threshold,
+        and after a rename no cached entry keeps the old name."""
+        if renamed_from is not None and self._entries is not None:
+            self._entries.invalidate()
+        if self._deferred is not None:
+            self._deferred.perceptual.set_bank(bank)
+            if self._deferred.neartext is not None:
+                self._deferred.neartext.set_bank(bank)
+
+    def reconfigure(self, policies: Sequence[Policy], text: TextMatcher) -> None:
+        """Swap in new policies and the text matcher compiled for them (call it where no
+        submission runs: the two must change together)."""
+        self._policies = tuple(p for p in policies if p.enabled)
+        self._text = text
+        if self._deferred is not None:
+            self._deferred.use_text(text)
+
+    def _live(self) -> LiveIndexes:
+        self.indexes_changed_at = time.time()
+        tier = self._deferred
+        neartext = tier.neartext if tier is not None else None
+        return LiveIndexes(
+            exact=self._banks.index,
+            exact_types=self._banks.signal_type_names,
+            pdq=tier.perceptual.index if tier is not None else None,
+            neartext=neartext.index if neartext is not None else None,
+            cache=self._entries,
+        )
 
     def flush(self) -> None:
         if self._sink is not None:

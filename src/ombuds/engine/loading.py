@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Iterator, Sequence
+from itertools import chain
 
 import numpy as np
 from rich.progress import Progress
 
-from ombuds.domain import BankEntry, Decision
-from ombuds.engine.banks import BankMatcher
+from ombuds.domain import Decision, Policy
+from ombuds.engine.banks import BankMatcher, EntryCache
 from ombuds.engine.deferred.matchers import NearTextMatcher, PerceptualMatcher
 from ombuds.engine.deferred.tier import DeferredTier
 from ombuds.engine.engine import Clock, Engine, utc_now
@@ -19,7 +20,7 @@ from ombuds.matching.exact_index import ExactIndex
 from ombuds.matching.neartext import NearTextIndex
 from ombuds.matching.perceptual import PDQIndex
 from ombuds.matching.signals import IndexKind, SignalTypeRegistry, default_registry
-from ombuds.matching.text import compile_lexicons
+from ombuds.matching.text import TextMatcher, compile_lexicons
 from ombuds.queue import queue_backend
 from ombuds.records import Store
 from ombuds.settings import Settings
@@ -27,32 +28,29 @@ from ombuds.settings import Settings
 _LOAD_BATCH = 100_000
 
 
-class EntryCache:
-    """Resolves entry ids to entries through the store, remembering what it has seen."""
+def _index_rows(store: Store, signal_types: Sequence[str]) -> Iterator[tuple[int, str, str]]:
+    """Entries the live indexes hold: active ones, and those disabled until a later time
+    (skipped per hit until then; see `ombuds.engine.banks.indexable`)."""
+    return chain(store.iter_index_rows(signal_types), store.iter_suspended_rows(signal_types))
 
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        self._known: dict[int, BankEntry] = {}
 
-    def __call__(self, ids: Collection[int]) -> Mapping[int, BankEntry]:
-        missing = [i for i in ids if i not in self._known]
-        if missing:
-            self._known.update(self._store.get_entries_by_id(missing))
-        return {i: self._known[i] for i in ids if i in self._known}
-
-    def invalidate(self) -> None:
-        self._known.clear()
+def load_rules(store: Store, settings: Settings) -> tuple[list[Policy], TextMatcher]:
+    """The enabled policies, and the text matcher compiled for the lexicons they use."""
+    policies = [p for p in store.list_policies() if p.enabled]
+    used = sorted({name for p in policies for name in p.lexicons})
+    text = compile_lexicons([store.get_lexicon(n) for n in used], backend=settings.text_backend)
+    return policies, text
 
 
 def load_exact_index(
     store: Store, registry: SignalTypeRegistry, progress: Progress | None = None
 ) -> ExactIndex:
-    """Stream every active exact-type entry from the store into a fresh index, in batches."""
+    """Stream every indexable exact-type entry from the store into a fresh index, in batches."""
     index = ExactIndex()
     names = [t.name for t in registry if t.index_kind is IndexKind.EXACT]
     batch: dict[str, tuple[list[str], list[int]]] = defaultdict(lambda: ([], []))
     task = progress.add_task("loading bank index", total=None) if progress else None
-    for entry_id, signal_type, value in store.iter_index_rows(names):
+    for entry_id, signal_type, value in _index_rows(store, names):
         values, refs = batch[signal_type]
         values.append(value)
         refs.append(entry_id)
@@ -82,10 +80,10 @@ def _flush(index: ExactIndex, signal_type: str, values: list[str], refs: list[in
 
 
 def load_perceptual_index(store: Store) -> PDQIndex:
-    """Every active PDQ entry, built into the multi-index in one go."""
+    """Every indexable PDQ entry, built into the multi-index in one go."""
     values: list[str] = []
     refs: list[int] = []
-    for entry_id, _, value in store.iter_index_rows(["pdq"]):
+    for entry_id, _, value in _index_rows(store, ["pdq"]):
         values.append(value)
         refs.append(entry_id)
     # One thread: lookups here run beside the inline tier, and a pool's GIL handoffs cost
@@ -97,11 +95,11 @@ def load_perceptual_index(store: Store) -> PDQIndex:
 
 
 def load_neartext_index(store: Store) -> NearTextIndex:
-    """Every active document fingerprint, in the near-duplicate index."""
+    """Every indexable document fingerprint, in the near-duplicate index."""
     index = NearTextIndex()
     values: list[str] = []
     refs: list[int] = []
-    for entry_id, _, value in store.iter_index_rows(["minhash"]):
+    for entry_id, _, value in _index_rows(store, ["minhash"]):
         values.append(value)
         refs.append(entry_id)
     if values:
@@ -126,9 +124,7 @@ def build_engine(
     decisions reach `sink` and `on_decision`.
     """
     registry = registry or default_registry()
-    policies = [p for p in store.list_policies() if p.enabled]
-    used = sorted({name for p in policies for name in p.lexicons})
-    text = compile_lexicons([store.get_lexicon(n) for n in used], backend=settings.text_backend)
+    policies, text = load_rules(store, settings)
     index = load_exact_index(store, registry, progress)
     entries = EntryCache(store)
     banks = BankMatcher(index, entries, registry)
@@ -161,4 +157,5 @@ def build_engine(
         sink=sink,
         clock=clock,
         deferred=tier,
+        entries=entries,
     )

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections import deque
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from ombuds.domain import Decision
 
 if TYPE_CHECKING:
     from ombuds.records import Store
+
+log = logging.getLogger("ombuds.engine")
 
 
 class DecisionSink(Protocol):
@@ -55,3 +61,112 @@ class StoreSink:
             pending, self._pending = self._pending, []
         if pending:
             self._store.record_decisions(pending)
+
+
+@dataclass(slots=True)
+class _Unit:
+    """One caller's decisions: written together, answered together."""
+
+    decisions: list[Decision]
+    done: Future[None] = field(default_factory=Future)
+
+
+class GroupCommitSink:
+    """Decisions from many threads at once, written by one writer thread in one transaction.
+
+    A commit costs the same for one decision as for hundreds (SQLite syncs its log per
+    commit), so concurrent callers share one. `accept` holds a decision for the calling
+    thread; `commit()` hands everything the calling thread holds to the writer as one unit
+    and returns a Future that resolves once the unit is durable, or fails with the store's
+    exception; `flush()` waits for it. The writer takes every unit waiting when it wakes (up
+    to `max_group` decisions; a unit is never split) and records them in one call. If that
+    fails, it records each unit on its own, so only a unit that cannot be written fails,
+    nothing of it is stored, and its neighbours commit as if it had not been there.
+    """
+
+    def __init__(self, store: Store, *, max_group: int = 5_000) -> None:
+        self._store = store
+        self._max_group = max_group
+        self._held: dict[int, list[Decision]] = {}
+        self._queue: deque[_Unit] = deque()
+        self._cond = threading.Condition()
+        self._closing = False
+        self._writer = threading.Thread(target=self._run, name="ombuds-decisions", daemon=True)
+        self._writer.start()
+
+    def accept(self, decision: Decision) -> None:
+        # Each thread touches only its own list, and dict.setdefault/pop are atomic.
+        self._held.setdefault(threading.get_ident(), []).append(decision)
+
+    def discard(self) -> None:
+        """Drop what the calling thread holds: a submission that failed halfway."""
+        self._held.pop(threading.get_ident(), None)
+
+    def commit(self) -> Future[None]:
+        """The calling thread's held decisions as one unit; resolved once durable."""
+        unit = _Unit(self._held.pop(threading.get_ident(), []))
+        if not unit.decisions:
+            unit.done.set_result(None)
+            return unit.done
+        with self._cond:
+            if self._closing:
+                raise RuntimeError("the decision writer is closed")
+            self._queue.append(unit)
+            self._cond.notify()
+        return unit.done
+
+    def flush(self) -> None:
+        self.commit().result()
+
+    def close(self) -> None:
+        """Write every unit committed so far, then stop the writer."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+        self._writer.join()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._closing:
+                    self._cond.wait()
+                if not self._queue:
+                    return
+                group = self._take()
+            self._write(group)
+
+    def _take(self) -> list[_Unit]:
+        group = [self._queue.popleft()]
+        size = len(group[0].decisions)
+        while self._queue and size + len(self._queue[0].decisions) <= self._max_group:
+            unit = self._queue.popleft()
+            group.append(unit)
+            size += len(unit.decisions)
+        for unit in group:
+            # From here on the future cannot be cancelled (a caller that gave up): its
+            # decisions are written all the same, and setting the result cannot fail.
+            unit.done.set_running_or_notify_cancel()
+        return group
+
+    def _write(self, group: list[_Unit]) -> None:
+        try:
+            self._store.record_decisions([d for unit in group for d in unit.decisions])
+        except Exception as exc:
+            if len(group) > 1:
+                for unit in group:
+                    self._write([unit])
+                return
+            log.error("%d decisions not recorded: %s", len(group[0].decisions), exc)
+            _settle(group[0].done, exc)
+            return
+        for unit in group:
+            _settle(unit.done, None)
+
+
+def _settle(done: Future[None], exc: Exception | None) -> None:
+    if done.cancelled():  # the caller gave up before the writer took its unit
+        return
+    if exc is None:
+        done.set_result(None)
+    else:
+        done.set_exception(exc)

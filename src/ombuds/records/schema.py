@@ -148,6 +148,13 @@ class DecisionRow(Base):
     supersedes: Mapped[str | None]
     detail: Mapped[str] = mapped_column(Text)
     extra: Mapped[Any]
+    # The ledger: each decision's SHA-256 over its recorded values (kept through retention
+    # purges), and the batch whose ledger entry commits to it. Null on pre-ledger rows.
+    digest: Mapped[str | None] = mapped_column(String(64))
+    ledger_batch: Mapped[str | None] = mapped_column(index=True)
+    # The retention batch that removed its personal ids (whose ledger entry commits to the
+    # purged values); null until then, and a purged row is never purged again.
+    purge_batch: Mapped[str | None] = mapped_column(index=True)
 
 
 class NoticeRow(Base):

@@ -45,13 +45,15 @@ def make_settings(home: Path, **overrides: object) -> Settings:
 
 
 def seed(store: Store) -> dict[str, str]:
-    store.save_lexicon(parse_lexicon_json(LEXICON, file="lexicon.json"))
-    store.create_bank(Bank("known", "abuse"))
+    store.save_lexicon(parse_lexicon_json(LEXICON, file="lexicon.json"), actor="test")
+    store.create_bank(Bank("known", "abuse"), actor="test")
     md5 = hashlib.md5(BAD_BYTES).hexdigest()
-    store.add_entries([BankEntry("known", Signal("md5", md5), "abuse", reason="test")])
-    store.save_policy(parse_policy_json(POLICY, file="policy.json"))
+    store.add_entries(
+        [BankEntry("known", Signal("md5", md5), "abuse", reason="test")], actor="test"
+    )
+    store.save_policy(parse_policy_json(POLICY, file="policy.json"), actor="test")
     return {
-        role: store.create_api_key(f"{role}-key", role)[1]
+        role: store.create_api_key(f"{role}-key", role, actor="test")[1]
         for role in ("platform", "moderator", "admin", "auditor")
     }
 

@@ -30,14 +30,14 @@ def test_missing_and_malformed_keys_are_401(api: Api) -> None:
 
 
 def test_revoked_and_expired_keys_are_401(api: Api) -> None:
-    api.store.revoke_api_key("platform-key")
+    api.store.revoke_api_key("platform-key", actor="test")
     assert_error(
         api.client.post("/v1/content", json=GOOD, headers=api.as_("platform")),
         401,
         "unauthenticated",
     )
     past = datetime.now(UTC) - timedelta(seconds=1)
-    _, token = api.store.create_api_key("stale", "platform", expires_at=past)
+    _, token = api.store.create_api_key("stale", "platform", expires_at=past, actor="test")
     r = api.client.post("/v1/content", json=GOOD, headers={"Authorization": f"Bearer {token}"})
     assert_error(r, 401, "unauthenticated")
 

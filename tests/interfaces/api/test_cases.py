@@ -48,7 +48,9 @@ def decide(api: Api, case_id: str, **body: object) -> Any:
 @pytest.fixture
 def reviewed_text(api: Api) -> dict[str, Any]:
     """A text the policy reviews (category spam), and its case."""
-    api.store.save_lexicon(parse_lexicon_json(LEXICON, file="lexicon.json"), replace=True)
+    api.store.save_lexicon(
+        parse_lexicon_json(LEXICON, file="lexicon.json"), replace=True, actor="test"
+    )
     api.runtime.reload()
     decision = submit(api, {"content_id": "t1", "text": "buy cheap pills now", "attributes": EU})
     assert (decision["action"], decision["category"]) == ("review", "spam")

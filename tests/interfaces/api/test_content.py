@@ -86,6 +86,13 @@ def test_a_bad_item_rejects_the_whole_batch_unwritten(api: Api) -> None:
     assert api.store.count_decisions() == 0
 
 
+def test_base64_with_characters_outside_ascii_names_the_field(api: Api) -> None:
+    item = {"content_id": "i", "kind": "image", "data_base64": "aé==", "attributes": EU}
+    r = api.client.post("/v1/content/batch", json={"items": [item]}, headers=api.as_("platform"))
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["field"] == "items[0].data_base64"
+
+
 def test_batch_over_the_limit_is_refused(api: Api) -> None:
     items = [{"content_id": str(i), "text": ""} for i in range(1001)]
     r = api.client.post(

@@ -35,7 +35,7 @@ def photo(seed: int = 1) -> bytes:
 
 
 def _bank(api: Api, name: str = "HMA_BANK", threshold: int | None = None) -> str:
-    api.store.create_bank(Bank(name, "abuse", threshold=threshold))
+    api.store.create_bank(Bank(name, "abuse", threshold=threshold), actor="test")
     return name
 
 
@@ -91,7 +91,7 @@ def test_per_bank_threshold_and_disabled_entries(api: Api) -> None:
     # An expired entry in the index is not reported.
     past = datetime.now(UTC) - timedelta(days=1)
     (expired,) = api.store.add_entries(
-        [BankEntry(strict, Signal("md5", "a" * 32), "abuse", expires_at=past)]
+        [BankEntry(strict, Signal("md5", "a" * 32), "abuse", expires_at=past)], actor="test"
     )
     ids = api.store.entry_ids([expired.public_id])
     api.runtime.learn({ids[expired.public_id]: expired})

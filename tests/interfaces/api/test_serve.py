@@ -25,7 +25,8 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
-def test_serve_answers_and_shuts_down_cleanly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("access_log", [False, True], ids=["quiet", "access-log"])
+def test_serve_answers_and_shuts_down_cleanly(tmp_path: Path, access_log: bool) -> None:
     home = tmp_path / "ws"
     with Store.open(make_settings(home).resolved_database_url()) as store:
         token = seed(store)["platform"]
@@ -34,7 +35,10 @@ def test_serve_answers_and_shuts_down_cleanly(tmp_path: Path) -> None:
     env.update(OMBUDS_HOME=str(home), OMBUDS_OCR="false")
     cli = [sys.executable, "-c", "from ombuds.interfaces.cli.app import entry; entry()"]
     proc = subprocess.Popen(
-        [*cli, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            *(*cli, "serve", "--host", "127.0.0.1", "--port", str(port)),
+            *(["--access-log"] if access_log else []),
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -65,6 +69,8 @@ def test_serve_answers_and_shuts_down_cleanly(tmp_path: Path) -> None:
     # Uvicorn finishes the lifespan, then re-raises the signal it caught, as it should.
     assert proc.returncode in (0, -signal.SIGTERM), output
     assert "Application shutdown complete" in output
+    # Off by default: a line per request costs throughput.
+    assert ('"POST /v1/content HTTP/1.1" 200' in output) is access_log
     assert token.split("_", 2)[2] not in output  # the secret never reaches the log
     with Store.open(make_settings(home).resolved_database_url()) as store:
         assert store.count_decisions() == 1

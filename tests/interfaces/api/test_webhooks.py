@@ -96,7 +96,7 @@ def test_deferred_decision_reaches_the_webhook_signed(api: Api) -> None:
     image = photo(1)
     pdq = PDQSignal().compute(Content("x", ContentKind.IMAGE, data=image))
     assert pdq is not None
-    api.store.add_entries([BankEntry("known", Signal("pdq", pdq.value), "abuse")])
+    api.store.add_entries([BankEntry("known", Signal("pdq", pdq.value), "abuse")], actor="test")
     api.runtime.reload()
     with receiver() as hook:
         created = api.client.post(

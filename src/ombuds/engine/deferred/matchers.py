@@ -32,6 +32,12 @@ class PerceptualMatcher:
     def _threshold(self, bank: str) -> int:
         return self._thresholds.get(bank, DEFAULT_THRESHOLD)
 
+    def set_bank(self, bank: Bank) -> None:
+        """A bank created or changed while running (one dict store: safe beside lookups)."""
+        self._thresholds[bank.name] = (
+            DEFAULT_THRESHOLD if bank.threshold is None else bank.threshold
+        )
+
     def match(
         self, signals: Sequence[Mapping[str, Any]], banks: Collection[str], now: datetime
     ) -> list[Evidence]:
@@ -80,6 +86,11 @@ class NearTextMatcher:
             name: DEFAULT_SIMILARITY if bank.threshold is None else bank.threshold / 100
             for name, bank in banks.items()
         }
+
+    def set_bank(self, bank: Bank) -> None:
+        """A bank created or changed while running (one dict store: safe beside lookups)."""
+        similarity = DEFAULT_SIMILARITY if bank.threshold is None else bank.threshold / 100
+        self._thresholds[bank.name] = similarity
 
     def match(
         self, signals: Sequence[Mapping[str, Any]], banks: Collection[str], now: datetime

@@ -89,6 +89,10 @@ class DeferredTier:
     def queue(self) -> WorkQueue:
         return self._queue
 
+    def use_text(self, text: TextMatcher) -> None:
+        """Lexicons changed: results arriving from now on are matched with `text`."""
+        self._text = text
+
     def schedule(self, content: Content, inline: Decision, policies: Sequence[Policy]) -> bool:
         analyses = analyses_for(content, policies, self._settings.ocr)
         if not analyses or content.data is None:

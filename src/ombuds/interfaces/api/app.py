@@ -11,14 +11,28 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 import ombuds
-from ombuds.interfaces.api import banks, content, hma
+from ombuds.interfaces import console
+from ombuds.interfaces.api import (
+    bank_files,
+    banks,
+    content,
+    hma,
+    hma_curation,
+    lexicons,
+    policies,
+)
+from ombuds.interfaces.api.appeals import router as appeals_router
 from ombuds.interfaces.api.auth import runtime_of
 from ombuds.interfaces.api.cases import router as cases_router
+from ombuds.interfaces.api.data_requests import router as data_requests_router
 from ombuds.interfaces.api.errors import ErrorOut, error_response, install_error_handlers
+from ombuds.interfaces.api.key_use import KeyUseMiddleware
+from ombuds.interfaces.api.ledger import router as ledger_router
 from ombuds.interfaces.api.limits import BodyLimit
 from ombuds.interfaces.api.metrics import HttpMetrics, Metrics
 from ombuds.interfaces.api.metrics import router as metrics_router
 from ombuds.interfaces.api.models import HealthOut
+from ombuds.interfaces.api.notices import router as notices_router
 from ombuds.interfaces.api.runtime import Runtime
 from ombuds.interfaces.api.webhooks import router as webhooks_router
 from ombuds.settings import Settings
@@ -27,8 +41,8 @@ DESCRIPTION = """\
 Ombuds' HTTP service. Authenticate with `Authorization: Bearer <API key>` (`ombuds key
 create NAME --role ROLE`). Roles: `platform` submits content and reads decisions;
 `moderator` and `auditor` read decisions and banks; `admin` manages banks and
-webhooks. `GET /metrics` (Prometheus) takes an admin or auditor key unless
-OMBUDS_METRICS_PUBLIC is set.
+webhooks; `auditor` and `admin` read and verify the ledger (`/v1/ledger`).
+`GET /metrics` (Prometheus) takes an admin or auditor key unless OMBUDS_METRICS_PUBLIC is set.
 
 Every error has one shape: `{"error": {"code": "...", "message": "...", "field": ...}}`,
 where `field` is the JSON path of the offending value (e.g. `items[3].text`) or null.
@@ -57,14 +71,24 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.metrics = metrics
     install_error_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
+    app.add_middleware(KeyUseMiddleware)
     app.add_middleware(HttpMetrics, metrics=metrics)  # outermost: sees 413s too
     app.include_router(content.router)
     app.include_router(banks.router)
+    app.include_router(bank_files.router)
+    app.include_router(lexicons.router)
+    app.include_router(policies.router)
     app.include_router(cases_router)
+    app.include_router(notices_router)
+    app.include_router(appeals_router)
+    app.include_router(data_requests_router)
+    app.include_router(ledger_router)
     app.include_router(hma.router)
+    app.include_router(hma_curation.router)
     app.include_router(webhooks_router)
     app.include_router(metrics_router)
     _health_routes(app)
+    console.install(app, settings)  # the moderators' web console, under /console
     return app
 
 

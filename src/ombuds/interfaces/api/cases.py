@@ -141,12 +141,12 @@ def decide_case(
     if outcome is Outcome.CONFIRM and body.bank is not None:
         # Refuses a bank the decision's policy does not use (422 naming `bank`).
         added = Banker(store).confirm(
-            case.decision_id, body.bank, author=caller.name, reason=body.reason
+            case.decision_id, body.bank, author=caller.name, reason=body.reason, actor=caller.actor
         )
         ids = store.entry_ids([e.public_id for e in added])
         runtime.learn({ids[e.public_id]: e for e in added if e.public_id in ids})
         banked = [e.public_id for e in added]
     decided = store.decide_case(
-        case_id, outcome, by=caller.name, reason=body.reason, bank=body.bank
+        case_id, outcome, by=caller.name, reason=body.reason, actor=caller.actor, bank=body.bank
     )
     return {"case": _case_out(decided), "banked": banked}

@@ -1,35 +1,38 @@
-"""Routes in the shapes of Meta's Hasher-Matcher-Actioner (HMA 2.0), so an HMA client switches
-to Ombuds by changing its base URL and adding an API key. Differences: README, "HMA
-compatibility". Errors keep Ombuds' shape; their statuses follow HMA's (400 for bad input)."""
+"""Hashing and matching routes in the shapes of Meta's Hasher-Matcher-Actioner (HMA 2.0), so
+an HMA client switches to Ombuds by changing its base URL and adding an API key (curation:
+hma_curation.py). Differences: docs/hma.md. Errors keep Ombuds' shape; their statuses follow
+HMA's (400 for bad input)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, File, Request, UploadFile
+from fastapi import APIRouter, Body, Depends, Request
+from fastapi.responses import PlainTextResponse
 
-from ombuds.domain import BankEntry, Signal
 from ombuds.interfaces.api.auth import Caller, allow, runtime_of
-from ombuds.interfaces.api.errors import ERROR_RESPONSES, ErrorOut
 from ombuds.interfaces.api.hma_core import (
+    ERRORS,
     NO_URL,
-    UPLOAD_KINDS,
-    BankConfigOut,
-    BankContentOut,
-    BankListOut,
     CompareOut,
     HashOut,
+    IndexStatusOut,
     LookupByTypeOut,
     LookupOut,
     RawLookupOut,
+    Upload,
     bad_request,
     by_bank,
     find,
-    hash_upload,
+    hma_bool,
+    index_sizes,
+    ok,
     parse_banks,
     parse_signal,
-    parse_types,
+    refuse_url,
+    required,
     signal_type_of,
+    the_upload,
 )
 from ombuds.matching.signals import IndexKind
 from ombuds.matching.signals.pdq import DEFAULT_THRESHOLD, hamming
@@ -38,57 +41,7 @@ from ombuds.records.repos.keys import Role
 router = APIRouter(tags=["hma"])
 
 Platform = Annotated[Caller, Depends(allow(Role.PLATFORM))]
-Admin = Annotated[Caller, Depends(allow(Role.ADMIN))]
-Readers = Annotated[Caller, Depends(allow(Role.ADMIN, Role.MODERATOR, Role.AUDITOR))]
-Upload = Annotated[UploadFile | None, File(description="HMA's field name: the content type")]
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorOut, "description": "A missing or malformed parameter (as HMA)."},
-    **ERROR_RESPONSES,
-}
-
-
-def _ok(model: type[Any]) -> dict[int | str, dict[str, Any]]:
-    return {200: {"model": model}, **ERRORS}
-
-
-def _required(value: str | None, name: str) -> str:
-    if value is None or value == "":
-        raise bad_request(f"{name} is required", name)
-    return value
-
-
-def _refuse_url(url: str | None) -> None:
-    if url is not None:
-        raise bad_request(NO_URL, "url")
-
-
-def _bool(raw: str, name: str) -> bool:
-    if raw.lower() in ("true", "1"):
-        return True
-    if raw.lower() in ("false", "0"):
-        return False
-    raise bad_request("invalid boolean parameter - prefer true/false", name)
-
-
-def _the_upload(
-    photo: UploadFile | None,
-    video: UploadFile | None,
-    image: UploadFile | None,
-    file: UploadFile | None,
-    types: str | None,
-) -> dict[str, str]:
-    given = {
-        name: upload
-        for name, upload in (("photo", photo), ("video", video), ("image", image), ("file", file))
-        if upload is not None
-    }
-    if not given:
-        raise bad_request("Missing multipart/form-data file upload (field 'photo')", "photo")
-    if len(given) > 1:
-        raise bad_request("Only one file allowed per request", "photo")
-    ((name, upload),) = given.items()
-    return hash_upload(upload.file.read(), UPLOAD_KINDS[name], parse_types(types))
+Lookers = Annotated[Caller, Depends(allow(Role.PLATFORM, Role.ADMIN, Role.AUDITOR))]
 
 
 # -- hashing ------------------------------------------------------------------------------
@@ -100,7 +53,7 @@ def hash_url(_caller: Platform, url: str | None = None) -> dict[str, str]:
     raise bad_request(NO_URL, "url")
 
 
-@router.post("/h/hash", responses=_ok(HashOut), summary="HMA: hash an uploaded file")
+@router.post("/h/hash", responses=ok(HashOut), summary="HMA: hash an uploaded file")
 def hash_file(
     _caller: Platform,
     photo: Upload = None,
@@ -110,13 +63,13 @@ def hash_file(
     types: str | None = None,
 ) -> dict[str, str]:
     """`{"pdq": "<hex>", "md5": ..., "sha256": ...}`: every registered type that applies."""
-    return _the_upload(photo, video, image, file, types)
+    return the_upload(photo, video, image, file, types)
 
 
 # -- matching -----------------------------------------------------------------------------
 
 
-@router.get("/m/lookup", responses=_ok(LookupOut), summary="HMA: look a hash up, by bank")
+@router.get("/m/lookup", responses=ok(LookupOut), summary="HMA: look a hash up, by bank")
 def lookup(
     request: Request,
     _caller: Platform,
@@ -129,14 +82,14 @@ def lookup(
 ) -> dict[str, Any]:
     """`{"BANK": [{"bank_content_id": 1, "distance": "4"}]}`; distance "-" for exact types.
     `seed` and `bypass_coinflip` are accepted and ignored (Ombuds banks match fully)."""
-    _refuse_url(url)
-    chosen = signal_type_of(_required(signal_type, "signal_type"))
-    value = parse_signal(chosen, _required(signal, "signal"), "signal")
+    refuse_url(url)
+    chosen = signal_type_of(required(signal_type, "signal_type"))
+    value = parse_signal(chosen, required(signal, "signal"), "signal")
     return by_bank(find(runtime_of(request), chosen, value, parse_banks(banks)))
 
 
 @router.post(
-    "/m/lookup", responses=_ok(LookupByTypeOut), summary="HMA: hash an upload and look it up"
+    "/m/lookup", responses=ok(LookupByTypeOut), summary="HMA: hash an upload and look it up"
 )
 def lookup_upload(
     request: Request,
@@ -151,14 +104,14 @@ def lookup_upload(
     """`{"pdq": {"BANK": [...]}, "md5": {...}}`, one lookup per signal type of the upload."""
     runtime, wanted = runtime_of(request), parse_banks(banks)
     found: dict[str, Any] = {}
-    for name, value in _the_upload(photo, video, image, file, types).items():
+    for name, value in the_upload(photo, video, image, file, types).items():
         chosen = signal_type_of(name)
         if chosen.index_kind in (IndexKind.EXACT, IndexKind.PERCEPTUAL):
             found[name] = by_bank(find(runtime, chosen, value, wanted))
     return found
 
 
-@router.get("/m/raw_lookup", responses=_ok(RawLookupOut), summary="HMA: matching entry ids")
+@router.get("/m/raw_lookup", responses=ok(RawLookupOut), summary="HMA: matching entry ids")
 def raw_lookup(
     request: Request,
     _caller: Platform,
@@ -168,20 +121,22 @@ def raw_lookup(
     include_distance: str = "false",
 ) -> dict[str, Any]:
     """`{"matches": [ids]}`, or `[{"bank_content_id", "distance"}]` with include_distance."""
-    with_distance = _bool(include_distance, "include_distance")
-    chosen = signal_type_of(_required(signal_type, "signal_type"))
-    value = parse_signal(chosen, _required(signal, "signal"), "signal")
+    with_distance = hma_bool(include_distance, "include_distance")
+    chosen = signal_type_of(required(signal_type, "signal_type"))
+    value = parse_signal(chosen, required(signal, "signal"), "signal")
     hits = find(runtime_of(request), chosen, value, parse_banks(banks))
     if with_distance:
         return {"matches": [hit.as_match() for hit in hits]}
     return {"matches": [hit.entry_id for hit in hits]}
 
 
-@router.post("/m/compare", responses=_ok(CompareOut), summary="HMA: compare pairs of hashes")
+@router.post("/m/compare", responses=ok(CompareOut), summary="HMA: compare pairs of hashes")
 def compare(
-    _caller: Platform, body: Annotated[dict[str, Any], Body(examples=[{"pdq": ["a...", "b..."]}])]
+    _caller: Platform, body: Annotated[Any, Body(examples=[{"pdq": ["a...", "b..."]}])]
 ) -> dict[str, Any]:
     """`{"pdq": [true, {"distance": 9}], "md5": [false, {}]}` (PDQ matches within 31 bits)."""
+    if not isinstance(body, dict):
+        raise bad_request("Request input was not a dict")
     results: dict[str, Any] = {}
     for name, pair in body.items():
         if not isinstance(pair, list):
@@ -200,76 +155,35 @@ def compare(
     return results
 
 
-# -- curation -----------------------------------------------------------------------------
-
-
-def _bank_config(name: str) -> dict[str, Any]:
-    # Ombuds banks have no sampling ratio: a bank always matches in full.
-    return {"name": name, "matching_enabled_ratio": 1.0}
-
-
-@router.get("/c/banks", responses=_ok(BankListOut), summary="HMA: list banks")
-def list_banks(request: Request, _caller: Readers) -> list[dict[str, Any]]:
-    return [_bank_config(bank.name) for bank, _count in runtime_of(request).store.list_banks()]
-
-
-@router.get("/c/bank/{bank_name}", responses=_ok(BankConfigOut), summary="HMA: one bank")
-def get_bank(request: Request, bank_name: str, _caller: Readers) -> dict[str, Any]:
-    return _bank_config(runtime_of(request).store.get_bank(bank_name).name)
-
-
-def _bank_signals(
-    request: Request, bank_name: str, caller: Caller, signals: dict[str, Any], provenance: str
+@router.get(
+    "/m/index/status", responses=ok(IndexStatusOut), summary="HMA: the matching indexes' state"
+)
+def index_status(
+    request: Request, _caller: Lookers, signal_type: str | None = None
 ) -> dict[str, Any]:
-    """Bank each signal as an entry; `id` is the first entry's (the pdq one when present)."""
+    """`{"pdq": {"present": true, "built_to": <unix time>, "size": n}}`. Ombuds' indexes are
+    changed in place as banks change: `built_to` is the time of the latest change."""
+    wanted = None if signal_type is None else signal_type_of(signal_type).name
     runtime = runtime_of(request)
-    bank = runtime.store.get_bank(bank_name)
-    if not signals:
-        raise bad_request("No signals given")
-    parsed: dict[str, str] = {}
-    for name, value in signals.items():
-        chosen = signal_type_of(name, name)
-        parsed[chosen.name] = parse_signal(chosen, value, name)
-    entries = [
-        BankEntry(bank.name, Signal(name, value), bank.category, provenance, author=caller.name)
-        for name, value in parsed.items()
-    ]
-    added = runtime.store.add_entries(entries)
-    ids = runtime.store.entry_ids([e.public_id for e in added])
-    runtime.learn({ids[e.public_id]: e for e in added if e.public_id in ids})
-    return {"id": ids[added[0].public_id], "signals": parsed}
+    sizes, changed_at = runtime.inspect(index_sizes)
+    return {
+        name: {"present": True, "built_to": changed_at, "size": size}
+        for name, size in sizes.items()
+        if wanted is None or name == wanted
+    }
 
 
-@router.post(
-    "/c/bank/{bank_name}/signal",
-    responses=_ok(BankContentOut),
-    summary="HMA: bank signals given as {type: hash}",
+@router.get(
+    "/status",
+    response_class=PlainTextResponse,
+    responses={
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+        503: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+    },
+    summary="HMA: liveness and readiness, for load balancers (no key needed)",
 )
-def add_signal(
-    request: Request,
-    bank_name: str,
-    caller: Admin,
-    body: Annotated[dict[str, Any], Body(examples=[{"pdq": "<64 hex characters>"}])],
-) -> dict[str, Any]:
-    return _bank_signals(request, bank_name, caller, body, "hma-api")
-
-
-@router.post(
-    "/c/bank/{bank_name}/content",
-    responses=_ok(BankContentOut),
-    summary="HMA: hash an uploaded file and bank its signals",
-)
-def add_content(
-    request: Request,
-    bank_name: str,
-    caller: Admin,
-    photo: Upload = None,
-    video: Upload = None,
-    image: Upload = None,
-    file: Upload = None,
-    url: str | None = None,
-) -> dict[str, Any]:
-    runtime_of(request).store.get_bank(bank_name)  # an unknown bank is a 404 before hashing
-    _refuse_url(url)
-    hashes = _the_upload(photo, video, image, file, None)
-    return _bank_signals(request, bank_name, caller, hashes, "hma-api upload")
+def status(request: Request) -> PlainTextResponse:
+    """`I-AM-ALIVE` once the engine and its indexes are loaded, else 503 `INDEX-LOADING`."""
+    if runtime_of(request).ready:
+        return PlainTextResponse("I-AM-ALIVE")
+    return PlainTextResponse("INDEX-LOADING", status_code=503)

@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, RootModel
+from fastapi import File, UploadFile
+from pydantic import BaseModel, Field, RootModel
 
 from ombuds.domain import BankEntry, Content, ContentKind
+from ombuds.engine import Engine
 from ombuds.errors import InputError, UnknownSignalTypeError
 from ombuds.extraction.sniff import media_type_of
-from ombuds.interfaces.api.errors import ApiError
+from ombuds.interfaces.api.errors import ERROR_RESPONSES, ApiError, ErrorOut
 from ombuds.interfaces.api.runtime import Runtime
 from ombuds.matching.perceptual.hashes import HASH_BITS
 from ombuds.matching.signals import IndexKind, SignalType, default_registry
@@ -28,6 +31,8 @@ UPLOAD_KINDS = {
     "video": ContentKind.FILE,
     "file": ContentKind.FILE,
 }
+HMA_ALIASES = {"video_md5": "md5"}
+Upload = Annotated[UploadFile | None, File(description="HMA's field name: the content type")]
 NO_URL = (
     "Ombuds never fetches URLs; upload the bytes instead "
     "(multipart/form-data, field 'photo' for images or 'video'/'file' for other files)"
@@ -73,14 +78,141 @@ class BankContentOut(BaseModel):
     signals: dict[str, str]
 
 
+class BankRefOut(BaseModel):
+    name: str
+    matching_enabled_ratio: float
+
+
+class ContentDetailOut(BaseModel):
+    """HMA's BankContentConfig; `signals` only when asked for."""
+
+    id: int
+    disable_until_ts: int = Field(description="1 enabled, 0 disabled, else disabled until then")
+    collab_metadata: dict[str, list[str]]
+    original_media_uri: str | None
+    bank: BankRefOut
+    signals: dict[str, str] | None = None
+
+
+class DeletedOut(BaseModel):
+    deleted: int
+
+
+class MessageOut(BaseModel):
+    message: str
+
+
+class SignalTypeOut(BaseModel):
+    name: str
+    enabled_ratio: float
+
+
+class SignalTypesOut(RootModel[list[SignalTypeOut]]):
+    pass
+
+
+class ContentTypeOut(BaseModel):
+    name: str
+    enabled: bool
+
+
+class ContentTypesOut(RootModel[list[ContentTypeOut]]):
+    pass
+
+
+class SignalTypeIndexEntryOut(BaseModel):
+    db_size: int
+    index_size: int
+    index_out_of_date: bool
+    newest_db_item: int
+    index_built_to: int
+
+
+class SignalTypeIndexOut(RootModel[dict[str, SignalTypeIndexEntryOut]]):
+    """Signal type -> how its index stands against the store."""
+
+
+class IndexOut(BaseModel):
+    present: bool
+    built_to: int = Field(description="Unix time of the index's latest change.")
+    size: int
+
+
+class IndexStatusOut(RootModel[dict[str, IndexOut]]):
+    """Signal type -> the state of its index."""
+
+
+def index_sizes(engine: Engine) -> tuple[dict[str, int], int]:
+    """Entries per signal type in the running engine's indexes, and when they last changed."""
+    exact = engine.bank_matcher.index
+    sizes = {name: exact.count(name) for name in sorted(engine.bank_matcher.signal_type_names)}
+    tier = engine.deferred
+    if tier is not None:
+        sizes["pdq"] = len(tier.perceptual.index)
+        if tier.neartext is not None:
+            sizes["minhash"] = len(tier.neartext.index)
+    return dict(sorted(sizes.items())), int(engine.indexes_changed_at)
+
+
 def bad_request(message: str, field: str | None = None) -> ApiError:
     """HMA answers 400 to bad parameters; the body keeps Ombuds' error shape."""
     return ApiError(400, "invalid_input", message, field=field)
 
 
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "A missing or malformed parameter (as HMA)."},
+    **ERROR_RESPONSES,
+}
+
+
+def ok(model: type[Any]) -> dict[int | str, dict[str, Any]]:
+    return {200: {"model": model}, **ERRORS}
+
+
+def required(value: str | None, name: str) -> str:
+    if value is None or value == "":
+        raise bad_request(f"{name} is required", name)
+    return value
+
+
+def refuse_url(url: str | None) -> None:
+    if url is not None:
+        raise bad_request(NO_URL, "url")
+
+
+def hma_bool(raw: str, name: str) -> bool:
+    if raw.lower() in ("true", "1"):
+        return True
+    if raw.lower() in ("false", "0"):
+        return False
+    raise bad_request("invalid boolean parameter - prefer true/false", name)
+
+
+def the_upload(
+    photo: UploadFile | None,
+    video: UploadFile | None,
+    image: UploadFile | None,
+    file: UploadFile | None,
+    types: str | None,
+) -> dict[str, str]:
+    """The hashes of the one file uploaded, under any of HMA's (or Ombuds') field names."""
+    given = {
+        name: upload
+        for name, upload in (("photo", photo), ("video", video), ("image", image), ("file", file))
+        if upload is not None
+    }
+    if not given:
+        raise bad_request("Missing multipart/form-data file upload (field 'photo')", "photo")
+    if len(given) > 1:
+        raise bad_request("Only one file allowed per request", "photo")
+    ((name, upload),) = given.items()
+    return hash_upload(upload.file.read(), UPLOAD_KINDS[name], parse_types(types))
+
+
 def signal_type_of(name: str, field: str = "signal_type") -> SignalType:
+    """The signal type HMA's name means (its `video_md5` is the MD5 of the file's bytes)."""
     try:
-        return default_registry().get(name)
+        return default_registry().get(HMA_ALIASES.get(name, name))
     except UnknownSignalTypeError as exc:
         raise bad_request(exc.message, field) from None
 

@@ -3,7 +3,6 @@ it rather than a silently ignored attribute."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,6 +28,13 @@ class ContentIn(_Strict):
     author_id: str = Field(default="", max_length=512)
     conversation_id: str = Field(default="", max_length=512)
     attributes: dict[str, AttributeValue] = Field(default_factory=dict)
+    preview_url: str | None = Field(
+        default=None,
+        max_length=2048,
+        pattern=r"^https?://\S+$",
+        description="A thumbnail the platform serves to reviewers; the console shows it "
+        "blurred until revealed. Ombuds never fetches it.",
+    )
 
 
 class BatchIn(_Strict):
@@ -90,65 +96,6 @@ class DecisionOut(BaseModel):
 
 class BatchOut(BaseModel):
     decisions: list[DecisionOut]
-
-
-class BankIn(_Strict):
-    name: str = Field(min_length=1, max_length=200, pattern=r"^\S+$")
-    category: str = Field(min_length=1, max_length=200)
-    description: str = ""
-    threshold: int | None = Field(default=None, ge=0)
-
-
-class BankOut(BaseModel):
-    name: str
-    category: str
-    description: str
-    threshold: int | None
-    entries: int
-
-
-class BanksOut(BaseModel):
-    banks: list[BankOut]
-
-
-class EntryIn(_Strict):
-    """A signal to bank; its author is the calling key's name."""
-
-    signal_type: str = Field(min_length=1)
-    value: str = Field(min_length=1)
-    category: str | None = None
-    provenance: str = "api"
-    reason: str = ""
-    tags: list[str] = Field(default_factory=list)
-    expires_at: datetime | None = None
-
-
-class EntriesIn(_Strict):
-    entries: list[EntryIn] = Field(min_length=1, max_length=MAX_BATCH)
-
-
-class EntryOut(BaseModel):
-    public_id: str
-    signal_type: str
-    value: str
-    category: str
-    provenance: str
-    author: str
-    reason: str
-    tags: list[str]
-    expires_at: datetime | None
-    enabled: bool
-
-
-class EntriesOut(BaseModel):
-    entries: list[EntryOut]
-    offset: int
-    limit: int
-    total: int
-
-
-class AddedOut(BaseModel):
-    added: list[EntryOut]
 
 
 class HealthOut(BaseModel):

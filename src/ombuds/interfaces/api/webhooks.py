@@ -97,7 +97,9 @@ def _out(webhook: Webhook) -> dict[str, Any]:
 )
 def create_webhook(request: Request, body: WebhookIn, caller: Admin) -> dict[str, Any]:
     runtime = runtime_of(request)
-    webhook, secret = runtime.store.create_webhook(checked_url(body.url), caller.name)
+    webhook, secret = runtime.store.create_webhook(
+        checked_url(body.url), caller.name, actor=caller.actor
+    )
     runtime.webhooks.refresh()
     return {**_out(webhook), "secret": secret}
 
@@ -118,8 +120,8 @@ def list_webhooks(request: Request, _caller: Admin) -> dict[str, Any]:
     responses=ERROR_RESPONSES,
     summary="Delete a webhook; deliveries already queued for it are still sent",
 )
-def delete_webhook(request: Request, webhook_id: str, _caller: Admin) -> Response:
+def delete_webhook(request: Request, webhook_id: str, caller: Admin) -> Response:
     runtime = runtime_of(request)
-    runtime.store.delete_webhook(webhook_id)
+    runtime.store.delete_webhook(webhook_id, actor=caller.actor)
     runtime.webhooks.refresh()
     return Response(status_code=204)

@@ -1,7 +1,8 @@
 """`ombuds`: the command-line entry point. Errors become one line on stderr and a fixed exit code.
 
 Exit codes (see ombuds.errors.ExitCode): 0 ok, 1 scan found restricted content, 2 usage,
-3 invalid input, 4 not found, 5 conflict, 6 configuration, 70 internal error.
+3 invalid input, 4 not found, 5 conflict, 6 configuration, 7 server unreachable, 8 audit
+found a leak, 9 audit inconclusive, 10 ledger does not verify, 70 internal error.
 """
 
 from __future__ import annotations
@@ -15,7 +16,18 @@ import typer
 from rich.markup import escape
 
 from ombuds.errors import ExitCode, OmbudsError
-from ombuds.interfaces.cli import banks, keys, lexicons, policies, scan
+from ombuds.interfaces.cli import (
+    appeals,
+    audit,
+    banks,
+    keys,
+    ledger,
+    lexicons,
+    notices,
+    policies,
+    requests,
+    scan,
+)
 from ombuds.interfaces.cli.workspace import Workspace, err, out
 
 app = typer.Typer(
@@ -29,7 +41,13 @@ app.add_typer(banks.app, name="bank")
 app.add_typer(lexicons.app, name="lexicon")
 app.add_typer(policies.app, name="policy")
 app.add_typer(keys.app, name="key")
+app.add_typer(ledger.app, name="ledger")
+app.add_typer(notices.app, name="notices")
+app.add_typer(appeals.app, name="appeals")
+app.add_typer(requests.app, name="requests")
+app.command("purge")(ledger.purge)
 app.command("scan")(scan.scan)
+app.command("audit")(audit.audit)
 
 HomeOption = Annotated[
     Path | None,
@@ -73,12 +91,15 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    access_log: Annotated[
+        bool, typer.Option(help="Log a line per request (method, path, status).")
+    ] = False,
 ) -> None:
     """Run the HTTP service (needs `ombuds[api]`); SIGINT or SIGTERM stops it cleanly."""
     from ombuds.interfaces.api.server import serve as run_server  # needs the api extra
 
     workspace: Workspace = ctx.obj
-    run_server(workspace.settings, host, port)
+    run_server(workspace.settings, host, port, access_log=access_log)
 
 
 def _debug() -> bool:

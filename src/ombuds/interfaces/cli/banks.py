@@ -10,7 +10,13 @@ from rich.table import Table
 
 from ombuds.domain import Bank, BankEntry, Signal
 from ombuds.errors import InputError
-from ombuds.interfaces.cli.common import OutputOption, output_stream, parse_when, workspace_of
+from ombuds.interfaces.cli.common import (
+    OutputOption,
+    cli_actor,
+    output_stream,
+    parse_when,
+    workspace_of,
+)
 from ombuds.interfaces.cli.files import content_of_file, read_limited
 from ombuds.interfaces.cli.workspace import out
 from ombuds.matching.signals import default_registry
@@ -35,7 +41,7 @@ def create(
     if not name.strip():
         raise InputError("bank name must not be empty", field="name")
     bank = Bank(name=name, category=category, description=description, threshold=threshold)
-    workspace_of(ctx).store.create_bank(bank)
+    workspace_of(ctx).store.create_bank(bank, actor=cli_actor())
     out.print(f"created bank {name}")
 
 
@@ -122,7 +128,7 @@ def add(
         )
         for s in dict.fromkeys(signals)
     ]
-    for entry in workspace.store.add_entries(entries):
+    for entry in workspace.store.add_entries(entries, actor=cli_actor(), origin="cli"):
         sig = entry.signal
         out.print(f"added {entry.public_id} {sig.signal_type}:{sig.value}")
 
@@ -136,7 +142,7 @@ def remove(
 ) -> None:
     """Remove one entry from a bank."""
     canonical = default_registry().get(signal_type).parse(value)
-    workspace_of(ctx).store.remove_entry(name, signal_type, canonical)
+    workspace_of(ctx).store.remove_entry(name, signal_type, canonical, actor=cli_actor())
     out.print(f"removed {signal_type}:{canonical} from {name}")
 
 
@@ -148,7 +154,8 @@ def import_(
     author: Annotated[str, typer.Option(help="Who imports the entries.")] = "",
 ) -> None:
     """Import a bank CSV atomically: one bad row rejects the whole file."""
-    result = import_bank_csv(workspace_of(ctx).store, name, path, author=author)
+    store = workspace_of(ctx).store
+    result = import_bank_csv(store, name, path, actor=cli_actor(), author=author)
     out.print(f"imported into {name}: {result.added:,} added, {result.skipped:,} already present")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +25,15 @@ def workspace_of(ctx: typer.Context) -> Workspace:
     workspace = ctx.find_root().obj
     assert isinstance(workspace, Workspace)
     return workspace
+
+
+def cli_actor() -> str:
+    """Who the ledger says ran a command: "cli:<os user>"."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no login name (e.g. a container's bare uid)
+        user = f"uid{os.getuid()}"
+    return f"cli:{user}"
 
 
 def parse_when(value: str | None, field: str) -> datetime | None:

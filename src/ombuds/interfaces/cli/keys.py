@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ombuds.interfaces.cli.common import parse_when, workspace_of
+from ombuds.interfaces.cli.common import cli_actor, parse_when, workspace_of
 from ombuds.interfaces.cli.workspace import err, out
 from ombuds.records.repos.keys import Role
 
@@ -26,7 +26,8 @@ def create(
 ) -> None:
     """Create a key and print its secret token (shown this once; only a hash is kept)."""
     expires_at = parse_when(expires, "--expires")
-    key, token = workspace_of(ctx).store.create_api_key(name, role, expires_at=expires_at)
+    store = workspace_of(ctx).store
+    key, token = store.create_api_key(name, role, actor=cli_actor(), expires_at=expires_at)
     err.print(f"created {key.role.value} key {key.name}; store this token now, it is not kept:")
     # Plain stdout, so `TOKEN=$(ombuds key create ...)` captures the token alone.
     print(token)
@@ -52,5 +53,5 @@ def list_keys(ctx: typer.Context) -> None:
 @app.command()
 def revoke(ctx: typer.Context, name: NameArg) -> None:
     """Revoke a key at once; its name stays taken so records keep meaning one key."""
-    workspace_of(ctx).store.revoke_api_key(name)
+    workspace_of(ctx).store.revoke_api_key(name, actor=cli_actor())
     out.print(f"revoked key {name}")

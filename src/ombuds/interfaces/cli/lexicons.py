@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ombuds.interfaces.cli.common import OutputOption, output_stream, workspace_of
+from ombuds.interfaces.cli.common import OutputOption, cli_actor, output_stream, workspace_of
 from ombuds.interfaces.cli.workspace import out
 from ombuds.matching.text import compile_lexicons
 from ombuds.records import dump_lexicon_json, read_lexicon_file
@@ -29,7 +29,7 @@ def import_(
     lexicon = read_lexicon_file(path)
     # Compiling catches patterns the automaton rejects before the store sees them.
     compile_lexicons([lexicon], backend=workspace.settings.text_backend)
-    workspace.store.save_lexicon(lexicon, replace=replace)
+    workspace.store.save_lexicon(lexicon, actor=cli_actor(), replace=replace)
     out.print(f"imported lexicon {lexicon.name}: {len(lexicon.rules):,} rules")
 
 
@@ -66,7 +66,7 @@ def show(ctx: typer.Context, name: NameArg) -> None:
 @app.command()
 def delete(ctx: typer.Context, name: NameArg) -> None:
     """Delete a lexicon (refused while a policy uses it)."""
-    workspace_of(ctx).store.delete_lexicon(name)
+    workspace_of(ctx).store.delete_lexicon(name, actor=cli_actor())
     out.print(f"deleted lexicon {name}")
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ombuds.interfaces.cli.common import OutputOption, output_stream, workspace_of
+from ombuds.interfaces.cli.common import OutputOption, cli_actor, output_stream, workspace_of
 from ombuds.interfaces.cli.workspace import out
 from ombuds.records import dump_policy_json, read_policy_file
 
@@ -25,7 +25,7 @@ def import_(
 ) -> None:
     """Import a policy from JSON; its banks and lexicons must exist."""
     policy = read_policy_file(path)
-    workspace_of(ctx).store.save_policy(policy, replace=replace)
+    workspace_of(ctx).store.save_policy(policy, actor=cli_actor(), replace=replace)
     out.print(f"imported policy {policy.name}")
 
 
@@ -71,5 +71,5 @@ def show(ctx: typer.Context, name: NameArg) -> None:
 @app.command()
 def delete(ctx: typer.Context, name: NameArg) -> None:
     """Delete a policy."""
-    workspace_of(ctx).store.delete_policy(name)
+    workspace_of(ctx).store.delete_policy(name, actor=cli_actor())
     out.print(f"deleted policy {name}")

@@ -42,8 +42,13 @@ def _fresh_workspace(path: Path) -> None:
     (path / _MARKER).touch()
 
 
+# The demo seeds its workspace as a job, not as whoever ran it.
+_ACTOR = "system:demo"
+
+
 def _bank(store: Store, name: str, category: str, blobs: list[bytes]) -> None:
-    store.create_bank(Bank(name, category, f"Generated {category} stand-ins for the demo."))
+    bank = Bank(name, category, f"Generated {category} stand-ins for the demo.")
+    store.create_bank(bank, actor=_ACTOR)
     entries = []
     for i, data in enumerate(blobs):
         content = Content(f"seed-{name}-{i}", kind_of(data), data=data)
@@ -51,16 +56,16 @@ def _bank(store: Store, name: str, category: str, blobs: list[bytes]) -> None:
             signal = signal_type.compute(content) if signal_type.applies_to(content) else None
             if signal is not None:
                 entries.append(BankEntry(name, signal, category, _PROVENANCE, "demo", _REASON))
-    store.add_entries(entries)
+    store.add_entries(entries, actor=_ACTOR, origin="demo")
 
 
 def _load(store: Store, demo: DemoSet) -> None:
     for lexicon in demo.lexicons:
-        store.save_lexicon(lexicon)
+        store.save_lexicon(lexicon, actor=_ACTOR)
     _bank(store, "demo-known-images", "abuse-imagery", demo.banned_images)
     _bank(store, "demo-known-files", "malware", demo.banned_files)
     for policy in demo.policies:
-        store.save_policy(policy)
+        store.save_policy(policy, actor=_ACTOR)
 
 
 class _Collector:

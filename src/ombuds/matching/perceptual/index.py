@@ -174,15 +174,23 @@ class MultiIndexHashPDQIndex:
 
     def remove(self, ref: int) -> bool:
         """Remove every stored hash with this ref; False if there was none."""
+        return self.remove_many([ref]) > 0
+
+    def remove_many(self, refs: Sequence[int]) -> int:
+        """Remove every stored hash of these refs in one pass over the store; returns how
+        many hashes were removed (a bank's worth costs what one removal does)."""
+        wanted = np.asarray(refs, dtype=np.int64)
         with self._write_lock:
             n = self._n
-            rows = np.flatnonzero((self._refs[:n] == ref) & self._alive[:n])
-            if rows.size == 0:
-                return False
-            self._alive[rows] = False
-            with self._lock:
-                self._live -= int(rows.size)
-            return True
+            hit = (
+                self._refs[:n] == wanted[0] if len(wanted) == 1 else np.isin(self._refs[:n], wanted)
+            )
+            rows = np.flatnonzero(hit & self._alive[:n])
+            if rows.size:
+                self._alive[rows] = False
+                with self._lock:
+                    self._live -= int(rows.size)
+            return int(rows.size)
 
     def compact(self) -> None:
         """Rebuild without removed rows and with the tail folded in."""

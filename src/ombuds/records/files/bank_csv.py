@@ -228,11 +228,15 @@ def import_bank_csv(
     bank_name: str,
     path: str | os.PathLike[str],
     *,
+    actor: str,
     default_category: str | None = None,
     author: str = "",
     registry: SignalRegistry | None = None,
 ) -> ImportResult:
-    """Import a bank CSV into an existing bank: all rows or none (one transaction)."""
+    """Import a bank CSV into an existing bank: all rows or none (one transaction).
+
+    The ledger records `actor` importing the file (by name) and what it added.
+    """
     bank = store.get_bank(bank_name)
     counter = RowCounts()
     rows = read_bank_csv(
@@ -243,7 +247,8 @@ def import_bank_csv(
         registry=registry,
         counter=counter,
     )
-    added, skipped = store.import_entries(bank.name, rows)
+    origin = f"file:{os.path.basename(os.fspath(path))}"
+    added, skipped = store.import_entries(bank.name, rows, actor=actor, origin=origin)
     return ImportResult(added=added, skipped=skipped, repeated=counter.repeated)
 
 
@@ -251,38 +256,42 @@ def _time_text(value: datetime | None) -> str:
     return "" if value is None else value.isoformat()
 
 
+def csv_rows(entries: Iterable[BankEntry], shape: Shape = "ombuds") -> Iterator[list[str]]:
+    """The header, then one row per entry, in either shape (for writers that stream)."""
+    if shape not in ("ombuds", "hma"):
+        raise ValueError(f"unknown bank CSV shape {shape!r} (use 'ombuds' or 'hma')")
+    yield list(OMBUDS_COLUMNS if shape == "ombuds" else HMA_COLUMNS)
+    for e in entries:
+        if shape == "hma":
+            yield [e.signal.signal_type, e.signal.value, e.provenance, e.category, " ".join(e.tags)]
+        else:
+            yield [
+                e.signal.signal_type,
+                e.signal.value,
+                e.category,
+                e.provenance,
+                e.author,
+                e.reason,
+                _time_text(e.expires_at),
+                "true" if e.enabled else "false",
+                " ".join(e.tags),
+                _time_text(e.disabled_until),
+            ]
+
+
 def write_bank_csv(entries: Iterable[BankEntry], out: TextIO, shape: Shape = "ombuds") -> int:
     """Write entries in either shape; returns the number of rows written.
 
     Open `out` with `newline=""` (as the csv module asks) so line ends are written as is.
     """
-    if shape not in ("ombuds", "hma"):
-        raise ValueError(f"unknown bank CSV shape {shape!r} (use 'ombuds' or 'hma')")
+    rows = csv_rows(entries, shape)
     # CRLF as RFC 4180 says; with "\n" the csv module would leave a lone "\r" in a field
     # unquoted, and the file would not read back.
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(OMBUDS_COLUMNS if shape == "ombuds" else HMA_COLUMNS)
+    writer.writerow(next(rows))
     count = 0
-    for e in entries:
-        if shape == "hma":
-            writer.writerow(
-                [e.signal.signal_type, e.signal.value, e.provenance, e.category, " ".join(e.tags)]
-            )
-        else:
-            writer.writerow(
-                [
-                    e.signal.signal_type,
-                    e.signal.value,
-                    e.category,
-                    e.provenance,
-                    e.author,
-                    e.reason,
-                    _time_text(e.expires_at),
-                    "true" if e.enabled else "false",
-                    " ".join(e.tags),
-                    _time_text(e.disabled_until),
-                ]
-            )
+    for row in rows:
+        writer.writerow(row)
         count += 1
     return count
 

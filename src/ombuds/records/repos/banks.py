@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ombuds.domain import Bank, BankEntry, Signal
 from ombuds.errors import ConflictError, InputError, NotFoundError
 from ombuds.records.ids import new_public_id
+from ombuds.records.ledger import BankChange, Kind, Record, append, append_many
 from ombuds.records.repos.bulk import insert_new_entries
 from ombuds.records.repos.common import (
     IN_CHUNK,
@@ -72,7 +73,7 @@ class BankRepository:
     def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
 
-    def create_bank(self, bank: Bank) -> None:
+    def create_bank(self, bank: Bank, *, actor: str) -> None:
         with self._sessions.begin() as s:
             if s.scalar(select(BankRow.id).where(BankRow.name == bank.name)) is not None:
                 raise ConflictError(f"a bank named '{bank.name}' exists", field="name")
@@ -85,6 +86,12 @@ class BankRepository:
                     created_at=utcnow(),
                 )
             )
+            details = {
+                "category": bank.category,
+                "description": bank.description,
+                "threshold": bank.threshold,
+            }
+            append(s, Kind.BANK_CREATE, actor=actor, subject=bank.name, payload=details)
 
     def get_bank(self, name: str) -> Bank:
         with self._sessions() as s:
@@ -104,7 +111,7 @@ class BankRepository:
         with self._sessions() as s:
             return [(_bank(row), int(n)) for row, n in s.execute(stmt)]
 
-    def delete_bank(self, name: str) -> None:
+    def delete_bank(self, name: str, *, actor: str, reason: str = "") -> None:
         with self._sessions.begin() as s:
             row = bank_row(s, name)
             users = policies_naming(s, "banks", name)
@@ -112,19 +119,42 @@ class BankRepository:
                 raise ConflictError(
                     f"bank '{name}' is used by policies: {', '.join(users)}", field="banks"
                 )
+            count = s.scalar(select(func.count()).where(BankEntryRow.bank_id == row.id))
             # Entries go with it through ON DELETE CASCADE, in the database, not row by row.
             s.execute(delete(BankRow).where(BankRow.id == row.id))
+            details = {"entries": int(count or 0), "reason": reason}
+            append(s, Kind.BANK_DELETE, actor=actor, subject=name, payload=details)
 
     def add_entries(
-        self, entries: Sequence[BankEntry], *, skip_duplicates: bool = False
+        self,
+        entries: Sequence[BankEntry],
+        *,
+        actor: str,
+        skip_duplicates: bool = False,
+        origin: str = "",
     ) -> list[BankEntry]:
         if not entries:
             return []
         with self._sessions.begin() as s:
-            return self._add(s, {}, entries, skip_duplicates)
+            added = self._add(s, {}, entries, skip_duplicates)
+            changes: dict[str, BankChange] = {}
+            for entry in added:
+                changes.setdefault(entry.bank, BankChange(entry.bank, origin=origin)).add([entry])
+            records = [
+                Record(Kind.BANK_ADD, actor, bank, change.payload(given=len(entries)))
+                for bank, change in sorted(changes.items())
+            ]
+            append_many(s, records)
+            return added
 
     def import_entries(
-        self, bank: str, entries: Iterable[BankEntry], *, batch: int = INSERT_BATCH
+        self,
+        bank: str,
+        entries: Iterable[BankEntry],
+        *,
+        actor: str,
+        batch: int = INSERT_BATCH,
+        origin: str = "",
     ) -> tuple[int, int]:
         """Stream `entries` into `bank` in one transaction; returns (added, skipped).
 
@@ -132,14 +162,18 @@ class BankRepository:
         exception from the iterable (a bad row) rolls back everything written before it.
         """
         added = skipped = 0
+        change = BankChange(bank, origin=origin)
         with self._sessions.begin() as s:
             ids = {bank: bank_row(s, bank).id}
             for chunk in chunked(iter(entries), batch):
                 if any(e.bank != bank for e in chunk):
                     raise ValueError(f"import_entries({bank!r}) got an entry of another bank")
                 new = self._add(s, ids, chunk, skip_duplicates=True)
+                change.add(new)
                 added += len(new)
                 skipped += len(chunk) - len(new)
+            details = change.payload(skipped=skipped)
+            append(s, Kind.BANK_IMPORT, actor=actor, subject=bank, payload=details)
         return added, skipped
 
     def _add(
@@ -185,20 +219,54 @@ class BankRepository:
             )
         return added
 
-    def remove_entry(self, bank: str, signal_type: str, value: str) -> None:
+    def remove_entry(
+        self, bank: str, signal_type: str, value: str, *, actor: str, reason: str = ""
+    ) -> None:
         with self._sessions.begin() as s:
             bank_id = bank_row(s, bank).id
-            result = s.execute(
-                delete(BankEntryRow).where(
+            public_id = s.scalar(
+                delete(BankEntryRow)
+                .where(
                     BankEntryRow.bank_id == bank_id,
                     BankEntryRow.signal_type == signal_type,
                     BankEntryRow.signal_value == value,
                 )
+                .returning(BankEntryRow.public_id)
             )
-            if getattr(result, "rowcount", 0) == 0:
+            if public_id is None:
                 raise NotFoundError(
                     f"bank '{bank}' has no {signal_type} signal {value}", field="signal"
                 )
+            details = {"type": signal_type, "value": value, "id": public_id, "reason": reason}
+            append(s, Kind.BANK_REMOVE, actor=actor, subject=bank, payload=details)
+
+    def set_entry_state(
+        self,
+        public_id: str,
+        *,
+        enabled: bool,
+        disabled_until: datetime | None = None,
+        actor: str,
+        reason: str = "",
+    ) -> BankEntry:
+        if disabled_until is not None and disabled_until.utcoffset() is None:
+            raise InputError("disabled_until must be timezone-aware", field="disabled_until")
+        with self._sessions.begin() as s:
+            hit = s.execute(
+                select(BankEntryRow, BankRow.name)
+                .join(BankRow, BankRow.id == BankEntryRow.bank_id)
+                .where(BankEntryRow.public_id == public_id)
+            ).one_or_none()
+            if hit is None:
+                raise NotFoundError(f"no bank entry with id '{public_id}'", field="public_id")
+            row, bank = hit
+            row.enabled = enabled
+            row.disabled_until = disabled_until
+            details = {"id": public_id, "enabled": enabled, "disabled_until": disabled_until}
+            details.update(type=row.signal_type, value=row.signal_value, reason=reason)
+            s.flush()
+            append(s, Kind.BANK_ENTRY_STATE, actor=actor, subject=bank, payload=details)
+            return _entry(row, bank)
 
     def list_entries(self, bank: str, *, offset: int = 0, limit: int = 100) -> list[BankEntry]:
         with self._sessions() as s:

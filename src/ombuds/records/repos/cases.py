@@ -24,6 +24,7 @@ from ombuds.domain import (
 )
 from ombuds.errors import ConflictError, InputError, NotFoundError
 from ombuds.records.ids import new_public_id
+from ombuds.records.ledger import Kind, append
 from ombuds.records.repos.common import Sessions, chunked
 from ombuds.records.repos.decisions import INSERT_BATCH
 from ombuds.records.schema import CaseRow, DecisionRow
@@ -110,7 +111,14 @@ class CaseRepository:
         return _case(hit[0], hit[1])
 
     def decide_case(
-        self, case_id: str, outcome: Outcome, *, by: str, reason: str, bank: str | None = None
+        self,
+        case_id: str,
+        outcome: Outcome,
+        *,
+        by: str,
+        reason: str,
+        actor: str,
+        bank: str | None = None,
     ) -> Case:
         """Close an open case; ConflictError if it was decided already (by anyone)."""
         if bank is not None and outcome is not Outcome.CONFIRM:
@@ -134,4 +142,13 @@ class CaseRepository:
                 if status is None:
                     raise NotFoundError(f"no case '{case_id}'", field="case_id")
                 raise ConflictError(f"case '{case_id}' is already {status}", field="case_id")
+            decision_id = s.scalar(select(CaseRow.decision_id).where(CaseRow.public_id == case_id))
+            details = {
+                "decision_id": decision_id,
+                "outcome": outcome.value,
+                "by": by,
+                "reason": reason,
+                "bank": bank,
+            }
+            append(s, Kind.CASE_DECIDE, actor=actor, subject=case_id, payload=details)
         return self.get_case(case_id)

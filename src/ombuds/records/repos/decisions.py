@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,6 +11,9 @@ from sqlalchemy.exc import IntegrityError
 
 from ombuds.domain import Action, Decision, Evidence, Notice, Reason, Signal, Tier
 from ombuds.errors import ConflictError, NotFoundError
+from ombuds.records.ids import new_public_id
+from ombuds.records.ledger import Kind, append
+from ombuds.records.ledger.chain import decision_digest, root
 from ombuds.records.repos.common import Sessions, chunked
 from ombuds.records.schema import DecisionRow, NoticeRow
 
@@ -47,6 +51,81 @@ def _decision_values(d: Decision) -> dict[str, Any]:
         "detail": d.detail,
         "extra": dict(d.extra),
     }
+
+
+# What a decision's digest covers: every value recorded for it, read back by these names.
+DECISION_FIELDS = (
+    "decision_id",
+    "content_id",
+    "author_id",
+    "conversation_id",
+    "content_kind",
+    "action",
+    "reason",
+    "tier",
+    "category",
+    "policy",
+    "evidence",
+    "signal_types",
+    "signals",
+    "created_at",
+    "elapsed_us",
+    "supersedes",
+    "detail",
+    "extra",
+)
+NOTICE_FIELDS = (
+    "notice_id",
+    "decision_id",
+    "content_id",
+    "author_id",
+    "action",
+    "category",
+    "policy",
+    "ground",
+    "automated_detection",
+    "automated_decision",
+    "matched",
+    "how_to_appeal",
+    "created_at",
+)
+
+
+def row_digest(row: DecisionRow, notice: NoticeRow | None) -> str:
+    """Recompute a stored decision's digest from its row (and its notice's)."""
+    return decision_digest(
+        [getattr(row, name) for name in DECISION_FIELDS],
+        None if notice is None else [getattr(notice, name) for name in NOTICE_FIELDS],
+    )
+
+
+def values_digest(values: dict[str, Any], notice: dict[str, Any] | None) -> str:
+    """The digest of a decision about to be recorded, from its row values (and its notice's)."""
+    return decision_digest(
+        [values[name] for name in DECISION_FIELDS],
+        None if notice is None else [notice[name] for name in NOTICE_FIELDS],
+    )
+
+
+def _ledgered(
+    decisions: Sequence[Decision], notices: dict[str, dict[str, Any]], batch: str
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The decisions' rows, each with its digest, and the ledger payload committing to them."""
+    rows = []
+    for d in decisions:
+        values = _decision_values(d)
+        values["digest"] = values_digest(values, notices.get(d.decision_id))
+        values["ledger_batch"] = batch
+        rows.append(values)
+    ordered = sorted(rows, key=lambda v: str(v["decision_id"]))
+    payload = {
+        "batch": batch,
+        "count": len(rows),
+        "notices": len(notices),
+        "root": root([str(v["digest"]) for v in ordered]),
+        "actions": dict(sorted(Counter(d.action.value for d in decisions).items())),
+    }
+    return rows, payload
 
 
 def _notice_values(n: Notice) -> dict[str, Any]:
@@ -113,23 +192,32 @@ class DecisionRepository:
     def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
 
-    def record_decisions(self, decisions: Sequence[Decision]) -> None:
+    def record_decisions(self, decisions: Sequence[Decision], *, actor: str) -> None:
+        """Record decisions, their notices and cases, and one ledger entry for them all.
+
+        A ledger row per decision would cost as much as the decision; instead each decision
+        row keeps its own digest and the batch's entry commits to all of them (see
+        `_ledgered`), so `verify` can still recheck every row that is not purged.
+        """
         if not decisions:
             return
-        notices = [d.notice for d in decisions if d.notice is not None]
         for d in decisions:
             if d.notice is not None and d.notice.decision_id != d.decision_id:
                 raise ValueError(f"notice {d.notice.notice_id} belongs to another decision")
+        notices = {d.decision_id: _notice_values(d.notice) for d in decisions if d.notice}
+        batch = new_public_id("db")
+        rows, payload = _ledgered(decisions, notices, batch)
         # Here, not at the top: the cases module reads evidence through this one.
         from ombuds.records.repos.cases import open_cases
 
         try:
             with self._sessions.begin() as s:
-                for batch in chunked(decisions, INSERT_BATCH):
-                    s.execute(insert(DecisionRow), [_decision_values(d) for d in batch])
-                for nbatch in chunked(notices, INSERT_BATCH):
-                    s.execute(insert(NoticeRow), [_notice_values(n) for n in nbatch])
+                for chunk in chunked(rows, INSERT_BATCH):
+                    s.execute(insert(DecisionRow), chunk)
+                for nchunk in chunked(list(notices.values()), INSERT_BATCH):
+                    s.execute(insert(NoticeRow), nchunk)
                 open_cases(s, decisions)
+                append(s, Kind.DECISIONS, actor=actor, subject=batch, payload=payload)
         except IntegrityError as exc:
             raise ConflictError(
                 f"a decision or notice id is already recorded: {exc.orig}", field="decision_id"

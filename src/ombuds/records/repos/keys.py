@@ -19,6 +19,7 @@ from enum import StrEnum
 from sqlalchemy import select, update
 
 from ombuds.errors import ConflictError, InputError, NotFoundError
+from ombuds.records.ledger import Kind, append
 from ombuds.records.repos.common import Sessions
 from ombuds.records.schema import ApiKeyRow
 from ombuds.records.types import utcnow
@@ -83,7 +84,7 @@ class KeyRepository:
         self._sessions = sessions
 
     def create_key(
-        self, name: str, role: str, *, expires_at: datetime | None = None
+        self, name: str, role: str, *, actor: str, expires_at: datetime | None = None
     ) -> tuple[ApiKey, str]:
         if not name.strip() or any(ch.isspace() for ch in name):
             raise InputError("key name must be non-empty and contain no spaces", field="name")
@@ -111,13 +112,16 @@ class KeyRepository:
             s.add(row)
             s.flush()
             key = _key(row)
+            # The key id is public (it is half the token); the secret never leaves here.
+            details = {"role": key.role.value, "key_id": key_id, "expires_at": expires_at}
+            append(s, Kind.KEY_CREATE, actor=actor, subject=name, payload=details)
         return key, f"{TOKEN_PREFIX}{key_id}_{secret}"
 
     def list_keys(self) -> list[ApiKey]:
         with self._sessions() as s:
             return [_key(row) for row in s.scalars(select(ApiKeyRow).order_by(ApiKeyRow.name))]
 
-    def revoke_key(self, name: str, *, now: datetime | None = None) -> None:
+    def revoke_key(self, name: str, *, actor: str, now: datetime | None = None) -> None:
         with self._sessions.begin() as s:
             row = s.scalars(select(ApiKeyRow).where(ApiKeyRow.name == name)).one_or_none()
             if row is None:
@@ -127,6 +131,7 @@ class KeyRepository:
             s.execute(
                 update(ApiKeyRow).where(ApiKeyRow.id == row.id).values(revoked_at=now or utcnow())
             )
+            append(s, Kind.KEY_REVOKE, actor=actor, subject=name, payload={"role": row.role})
 
     def authenticate(self, token: str, *, now: datetime | None = None) -> ApiKey | None:
         """The key a token belongs to if it is well formed, right, unrevoked and unexpired."""

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from ombuds.domain import Lexicon, LexiconRule, RuleKind
 from ombuds.errors import ConflictError
+from ombuds.records.ledger import Kind, append
 from ombuds.records.repos.common import Sessions, lexicon_row, policies_naming
 from ombuds.records.schema import LexiconRow, LexiconRuleRow
 from ombuds.records.types import utcnow
@@ -40,13 +41,14 @@ class LexiconRepository:
     def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
 
-    def save_lexicon(self, lexicon: Lexicon, *, replace: bool = False) -> None:
+    def save_lexicon(self, lexicon: Lexicon, *, actor: str, replace: bool = False) -> None:
         ids = [rule.rule_id for rule in lexicon.rules]
         if len(set(ids)) != len(ids):
             dup = next(i for i in ids if ids.count(i) > 1)
             raise ConflictError(f"rule id '{dup}' is used twice", field="rules")
         with self._sessions.begin() as s:
             row = s.scalars(select(LexiconRow).where(LexiconRow.name == lexicon.name)).first()
+            replaced = row is not None
             if row is not None and not replace:
                 raise ConflictError(f"a lexicon named '{lexicon.name}' exists", field="name")
             if row is None:
@@ -74,6 +76,8 @@ class LexiconRepository:
                         for position, rule in enumerate(lexicon.rules)
                     ],
                 )
+            details = {"replaced": replaced, "rules": len(lexicon.rules), "rule_ids": ids[:200]}
+            append(s, Kind.LEXICON_SAVE, actor=actor, subject=lexicon.name, payload=details)
 
     def get_lexicon(self, name: str) -> Lexicon:
         with self._sessions() as s:
@@ -84,7 +88,7 @@ class LexiconRepository:
             rows = s.scalars(select(LexiconRow).order_by(LexiconRow.name)).all()
             return [_load(s, row) for row in rows]
 
-    def delete_lexicon(self, name: str) -> None:
+    def delete_lexicon(self, name: str, *, actor: str) -> None:
         with self._sessions.begin() as s:
             row = lexicon_row(s, name)
             users = policies_naming(s, "lexicons", name)
@@ -94,3 +98,4 @@ class LexiconRepository:
                     field="lexicons",
                 )
             s.execute(delete(LexiconRow).where(LexiconRow.id == row.id))
+            append(s, Kind.LEXICON_DELETE, actor=actor, subject=name)

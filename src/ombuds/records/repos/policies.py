@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from ombuds.domain import Action, Policy
 from ombuds.domain.scope import Scope
 from ombuds.errors import ConflictError, NotFoundError
+from ombuds.records.ledger import Kind, append
 from ombuds.records.repos.common import Sessions
 from ombuds.records.schema import BankRow, LexiconRow, PolicyRow
 from ombuds.records.types import utcnow
@@ -50,12 +51,13 @@ class PolicyRepository:
     def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
 
-    def save_policy(self, policy: Policy, *, replace: bool = False) -> None:
+    def save_policy(self, policy: Policy, *, actor: str, replace: bool = False) -> None:
         with self._sessions.begin() as s:
             row = s.scalars(select(PolicyRow).where(PolicyRow.name == policy.name)).first()
             if row is not None and not replace:
                 raise ConflictError(f"a policy named '{policy.name}' exists", field="name")
             _check_references(s, policy)
+            replaced = row is not None
             if row is None:
                 row = PolicyRow(name=policy.name)
                 s.add(row)
@@ -70,6 +72,17 @@ class PolicyRepository:
             row.dihedral = policy.dihedral
             row.confirm_bank = policy.confirm_bank
             row.updated_at = utcnow()
+            details = {
+                "replaced": replaced,
+                "scope": row.scope,
+                "banks": row.banks,
+                "lexicons": row.lexicons,
+                "actions": row.actions,
+                "default_action": row.default_action,
+                "enabled": row.enabled,
+                "confirm_bank": row.confirm_bank,
+            }
+            append(s, Kind.POLICY_SAVE, actor=actor, subject=policy.name, payload=details)
 
     def get_policy(self, name: str) -> Policy:
         with self._sessions() as s:
@@ -82,8 +95,9 @@ class PolicyRepository:
         with self._sessions() as s:
             return [_policy(row) for row in s.scalars(select(PolicyRow).order_by(PolicyRow.name))]
 
-    def delete_policy(self, name: str) -> None:
+    def delete_policy(self, name: str, *, actor: str) -> None:
         with self._sessions.begin() as s:
             result = s.execute(delete(PolicyRow).where(PolicyRow.name == name))
             if getattr(result, "rowcount", 0) == 0:
                 raise NotFoundError(f"no policy named '{name}'", field="policy")
+            append(s, Kind.POLICY_DELETE, actor=actor, subject=name)

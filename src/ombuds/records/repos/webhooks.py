@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 
 from ombuds.errors import InputError, NotFoundError
 from ombuds.records.ids import new_public_id
+from ombuds.records.ledger import Kind, append, safe_url
 from ombuds.records.repos.common import Sessions
 from ombuds.records.schema import WebhookRow
 from ombuds.records.types import utcnow
@@ -52,7 +53,7 @@ class WebhookRepository:
     def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
 
-    def create(self, url: str, created_by: str) -> tuple[Webhook, str]:
+    def create(self, url: str, created_by: str, *, actor: str) -> tuple[Webhook, str]:
         if not url.strip():
             raise InputError("a webhook needs a URL", field="url")
         secret = f"{SECRET_PREFIX}{secrets.token_urlsafe(32)}"
@@ -67,6 +68,8 @@ class WebhookRepository:
             s.add(row)
             s.flush()
             webhook = _webhook(row)
+            details = {"url": safe_url(url), "created_by": created_by}
+            append(s, Kind.WEBHOOK_CREATE, actor=actor, subject=row.public_id, payload=details)
         return webhook, secret
 
     def list_all(self) -> list[Webhook]:
@@ -74,11 +77,12 @@ class WebhookRepository:
             rows = s.scalars(select(WebhookRow).order_by(WebhookRow.id))
             return [_webhook(row) for row in rows]
 
-    def delete(self, webhook_id: str) -> None:
+    def delete(self, webhook_id: str, *, actor: str) -> None:
         with self._sessions.begin() as s:
             gone = s.execute(delete(WebhookRow).where(WebhookRow.public_id == webhook_id))
             if not gone.rowcount:  # type: ignore[attr-defined]
                 raise NotFoundError(f"no webhook '{webhook_id}'", field="webhook_id")
+            append(s, Kind.WEBHOOK_DELETE, actor=actor, subject=webhook_id)
 
     def targets(self) -> list[WebhookTarget]:
         with self._sessions() as s:

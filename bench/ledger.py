@@ -1,0 +1,138 @@
+"""What ledgering costs `record_decisions`: the same batches with and without it, one run.
+
+"without" is the store's insert path as it was before the ledger (decision, notice and case
+rows, one transaction per batch); "with" is `Store.record_decisions`, which also digests
+every decision and appends one chained ledger entry per batch. Rounds alternate the two
+and figures are medians over rounds.
+
+    .venv/bin/python bench/ledger.py [--batch 500] [--batches 40] [--rounds 5]
+                                     [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from itertools import count
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from ombuds.domain import Action, Decision, Evidence, Notice, Reason, Tier
+from ombuds.records import Store
+from ombuds.records.repos.cases import open_cases
+from ombuds.records.repos.decisions import _decision_values, _ledgered, _notice_values
+from ombuds.records.schema import DecisionRow, NoticeRow
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+_ids = count()
+
+
+def decision(n: int) -> Decision:
+    """Like the engine's: most content allowed, 1 in 10 blocked with a notice and evidence."""
+    did = f"d{n:09d}"
+    when = T0 + timedelta(microseconds=n)
+    blocked = n % 10 == 0
+    notice = Notice(
+        f"n{n:09d}", did, f"c{n}", f"user-{n % 997}", Action.BLOCK, "scam", "eu", "ToS 4",
+        True, True, ("r1",), "https://example.invalid/appeals", when,
+    )  # fmt: skip
+    evidence = Evidence(
+        "lexicon", "scams", "r1", "scam", matched_text=("zorbcoin",), spans=((0, 8),)
+    )
+    return Decision(
+        decision_id=did,
+        content_id=f"c{n}",
+        author_id=f"user-{n % 997}",
+        conversation_id=f"room-{n % 101}",
+        content_kind="text",
+        action=Action.BLOCK if blocked else Action.ALLOW,
+        reason=Reason.MATCHED if blocked else Reason.NO_MATCH,
+        tier=Tier.INLINE,
+        created_at=when,
+        elapsed_us=9.5,
+        category="scam" if blocked else "",
+        policy="eu",
+        evidence=(evidence,) if blocked else (),
+        signal_types=(),
+        notice=notice if blocked else None,
+    )
+
+
+def without_ledger(store: Store, decisions: Sequence[Decision]) -> None:
+    with Session(store.engine) as s, s.begin():
+        s.execute(insert(DecisionRow), [_decision_values(d) for d in decisions])
+        notices = [_notice_values(d.notice) for d in decisions if d.notice is not None]
+        if notices:
+            s.execute(insert(NoticeRow), notices)
+        open_cases(s, decisions)
+
+
+def with_ledger(store: Store, decisions: Sequence[Decision]) -> None:
+    store.record_decisions(decisions)
+
+
+def timed(store: Store, how: str, batches: int, size: int) -> float:
+    """Decisions per second over `batches` batches of `size`."""
+    work = [[decision(next(_ids)) for _ in range(size)] for _ in range(batches)]
+    write = with_ledger if how == "with" else without_ledger
+    t0 = time.perf_counter()
+    for batch in work:
+        write(store, batch)
+    return batches * size / (time.perf_counter() - t0)
+
+
+def digest_only(size: int, repeats: int = 20) -> float:
+    """Microseconds per decision spent digesting and building the entry, in Python alone."""
+    batch = [decision(next(_ids)) for _ in range(size)]
+    notices = {d.decision_id: _notice_values(d.notice) for d in batch if d.notice}
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        _ledgered(batch, notices, "db_bench")
+    return (time.perf_counter() - t0) / (repeats * size) * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=500, help="decisions per batch")
+    parser.add_argument("--batches", type=int, default=40, help="batches per round and mode")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    console = Console()
+    rates: dict[str, list[float]] = {"without": [], "with": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        with Store.open(url) as store:
+            timed(store, "with", 2, args.batch)  # warm-up: connections, statement caches
+            timed(store, "without", 2, args.batch)
+            for r in range(args.rounds):
+                order = ("without", "with") if r % 2 == 0 else ("with", "without")
+                for how in order:
+                    rates[how].append(timed(store, how, args.batches, args.batch))
+            verified = store.verify_ledger()
+    base, ledgered = (statistics.median(rates[k]) for k in ("without", "with"))
+    table = Table(title=f"record_decisions, batches of {args.batch} ({url.split(':')[0]})")
+    table.add_column("mode")
+    table.add_column("decisions/s (median)", justify="right")
+    table.add_column("per round", justify="right")
+    for how, median in (("without ledger", base), ("with ledger", ledgered)):
+        rounds = ", ".join(f"{x:,.0f}" for x in rates[how.split()[0]])
+        table.add_row(how, f"{median:,.0f}", rounds)
+    console.print(table)
+    console.print(
+        f"ledger overhead: {100 * (base / ledgered - 1):.1f} % time per decision; "
+        f"digesting alone: {digest_only(args.batch):.1f} µs per decision; "
+        f"verify: ok={verified.ok}, {verified.decisions_checked:,} decisions rechecked"
+    )
+
+
+if __name__ == "__main__":
+    main()
