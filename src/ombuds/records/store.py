@@ -310,12 +310,14 @@ class Store:
         reason: str,
         actor: str,
         bank: str | None = None,
+        decision: Decision | None = None,
     ) -> Case:
         """Close an open case and return it; NotFoundError, ConflictError if decided already,
-        InputError for a bank on anything but a confirmation. Banking itself is the Banker's.
+        InputError for a bank on anything but a confirmation. Banking itself is the Banker's;
+        the outcome's own `decision` (see `engine.review`) is recorded in the same transaction.
         """
         return self._cases.decide_case(
-            case_id, outcome, by=by, reason=reason, actor=actor, bank=bank
+            case_id, outcome, by=by, reason=reason, actor=actor, bank=bank, decision=decision
         )
 
     # the ledger and retention

@@ -26,7 +26,6 @@ from ombuds.interfaces.api.auth import runtime_of
 from ombuds.interfaces.api.cases import router as cases_router
 from ombuds.interfaces.api.data_requests import router as data_requests_router
 from ombuds.interfaces.api.errors import ErrorOut, error_response, install_error_handlers
-from ombuds.interfaces.api.key_use import KeyUseMiddleware
 from ombuds.interfaces.api.ledger import router as ledger_router
 from ombuds.interfaces.api.limits import BodyLimit
 from ombuds.interfaces.api.metrics import HttpMetrics, Metrics
@@ -71,8 +70,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.metrics = metrics
     install_error_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
-    app.add_middleware(KeyUseMiddleware)
-    app.add_middleware(HttpMetrics, metrics=metrics)  # outermost: sees 413s too
+    # Outermost: HTTP metrics and key use see 413s too.
+    app.add_middleware(HttpMetrics, metrics=metrics)
+    # Routes are tried in order, each included router at a cost: the probes and the
+    # submissions first.
+    _health_routes(app)
     app.include_router(content.router)
     app.include_router(banks.router)
     app.include_router(bank_files.router)
@@ -87,14 +89,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(hma_curation.router)
     app.include_router(webhooks_router)
     app.include_router(metrics_router)
-    _health_routes(app)
     console.install(app, settings)  # the moderators' web console, under /console
     return app
 
 
 def _health_routes(app: FastAPI) -> None:
     @app.get("/v1/health/live", tags=["health"], response_model=HealthOut)
-    def live() -> dict[str, str]:
+    async def live() -> dict[str, str]:
         """200 whenever the process serves requests."""
         return {"status": "live"}
 

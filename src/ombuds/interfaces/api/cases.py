@@ -14,8 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from ombuds.domain import Case, CaseStatus, Outcome
-from ombuds.engine.banking import Banker
-from ombuds.errors import ConflictError
+from ombuds.engine.review import ReviewDesk
 from ombuds.interfaces.api.auth import Caller, allow, media_type, runtime_of
 from ombuds.interfaces.api.errors import ERROR_RESPONSES
 from ombuds.interfaces.api.models import EvidenceOut
@@ -132,21 +131,19 @@ def decide_case(
     request: Request, case_id: str, body: CaseDecisionIn, caller: Moderator
 ) -> dict[str, Any]:
     runtime = runtime_of(request)
-    store = runtime.store
-    outcome = Outcome(body.outcome)
-    case = store.get_case(case_id)
-    if case.status is not CaseStatus.OPEN:
-        raise ConflictError(f"case '{case_id}' is already {case.status.value}", field="case_id")
-    banked: list[str] = []
-    if outcome is Outcome.CONFIRM and body.bank is not None:
-        # Refuses a bank the decision's policy does not use (422 naming `bank`).
-        added = Banker(store).confirm(
-            case.decision_id, body.bank, author=caller.name, reason=body.reason, actor=caller.actor
-        )
-        ids = store.entry_ids([e.public_id for e in added])
-        runtime.learn({ids[e.public_id]: e for e in added if e.public_id in ids})
-        banked = [e.public_id for e in added]
-    decided = store.decide_case(
-        case_id, outcome, by=caller.name, reason=body.reason, actor=caller.actor, bank=body.bank
+    desk = ReviewDesk(
+        runtime.store,
+        appeal_url=runtime.settings.appeal_url,
+        learn=runtime.learn,
+        deliver=runtime.webhooks.enqueue,
     )
+    result = desk.decide(
+        case_id,
+        Outcome(body.outcome),
+        by=caller.name,
+        reason=body.reason,
+        actor=caller.actor,
+        bank=body.bank,
+    )
+    decided, banked = result.case, list(result.banked)
     return {"case": _case_out(decided), "banked": banked}

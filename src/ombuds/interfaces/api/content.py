@@ -15,6 +15,7 @@ from ombuds.extraction.sniff import kind_of, media_type_of
 from ombuds.interfaces.api.auth import Caller, allow, allow_async, media_type, runtime_of
 from ombuds.interfaces.api.errors import ERROR_RESPONSES
 from ombuds.interfaces.api.models import BatchIn, BatchOut, ContentIn, DecisionOut
+from ombuds.interfaces.api.untraced import mark_if_out_of_scope
 from ombuds.records.repos.keys import Role
 
 router = APIRouter(prefix="/v1", tags=["content"])
@@ -82,6 +83,7 @@ def _extra(item: ContentIn) -> dict[str, str]:
 async def submit(request: Request, item: ContentIn, _caller: Platform) -> dict[str, Any]:
     content = _content(item)
     (decision,) = await runtime_of(request).decide([content])
+    mark_if_out_of_scope(request, [decision])
     return decision_as_dict(decision)
 
 
@@ -95,6 +97,7 @@ async def submit_batch(request: Request, batch: BatchIn, _caller: Platform) -> d
     # Every item is checked before any is decided: a bad item rejects the batch unwritten.
     contents = [_content(item, f"items[{i}].") for i, item in enumerate(batch.items)]
     decisions = await runtime_of(request).decide(contents)
+    mark_if_out_of_scope(request, decisions)
     return {"decisions": [decision_as_dict(d) for d in decisions]}
 
 
@@ -146,6 +149,7 @@ async def upload(
     content_kind = ContentKind(kind) if kind else kind_of(data)
     content = _bytes_content(content_id, content_kind, data, item, "")
     (decision,) = await runtime_of(request).decide([content])
+    mark_if_out_of_scope(request, [decision])
     return decision_as_dict(decision)
 
 

@@ -14,8 +14,9 @@ from collections import Counter
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
+from ombuds.interfaces.api.untraced import is_untraced
 from ombuds.records.ledger import Kind, Record
 from ombuds.records.types import utcnow
 
@@ -103,34 +104,14 @@ def _records(counts: Counter[_Key], since: datetime, until: datetime) -> list[Re
     ]
 
 
-class KeyUseMiddleware:
-    """Counts each HTTP request under the key it authenticated with (`request.state.caller`)."""
+def count_key_use(scope: Scope, status: int) -> None:
+    """Count a finished request under the key it authenticated with (`request.state.caller`).
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        status = 500
-
-        async def recording_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, recording_send)
-        finally:
-            _count(scope, status)
-
-
-def _count(scope: Scope, status: int) -> None:
+    Called by the HTTP metrics middleware (one layer for both counters), after the answer.
+    """
     runtime = getattr(scope["app"].state, "runtime", None)
     key_use = getattr(runtime, "key_use", None)
-    if not isinstance(key_use, KeyUse):
+    if not isinstance(key_use, KeyUse) or is_untraced(scope, status):
         return
     caller = (scope.get("state") or {}).get("caller")
     actor = getattr(caller, "actor", None)

@@ -24,6 +24,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ombuds.domain import Action, Decision, Reason, Tier
 from ombuds.interfaces.api.errors import ERROR_RESPONSES
+from ombuds.interfaces.api.key_use import count_key_use
+from ombuds.interfaces.api.untraced import is_untraced
 
 # Inline decisions take microseconds; the top buckets catch pauses (GC, a slow disk).
 LATENCY_BUCKETS = (
@@ -142,8 +144,11 @@ class Metrics:
 
 
 class HttpMetrics:
-    """Counts every HTTP request by route template (never the raw path: ids stay out of
-    label values, and unmatched paths share one label so scanners cannot grow the set)."""
+    """Counts HTTP requests by route template (never the raw path: ids stay out of label
+    values, and unmatched paths share one label so scanners cannot grow the set), and under
+    the key that made it (`count_key_use`): one layer for both, since every layer costs a
+    call per message. Requests that answered only out-of-scope content are not counted
+    (see `untraced`)."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -164,9 +169,14 @@ class HttpMetrics:
         try:
             await self.app(scope, receive, recording_send)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
-            self.metrics.http_requests.labels(scope["method"], template, str(status)).inc()
+            if not is_untraced(scope, status):
+                self._count(scope, status)
+            count_key_use(scope, status)
+
+    def _count(self, scope: Scope, status: int) -> None:
+        route = scope.get("route")
+        template = getattr(route, "path", None) or "unmatched"
+        self.metrics.http_requests.labels(scope["method"], template, str(status)).inc()
 
 
 router = APIRouter(tags=["metrics"])

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
 from ombuds.domain import Case, CaseStatus, Evidence, Outcome
-from ombuds.engine.banking import Banker
+from ombuds.engine.review import ReviewDesk
 from ombuds.errors import NotFoundError
 from ombuds.interfaces.api.runtime import Runtime
 from ombuds.interfaces.console.web import (
@@ -162,8 +162,10 @@ def decide(
     if "\x00" in reason:
         raise Refused(422, "the reason contains a NUL character (reason)")
     banking = outcome == "confirm" and bank != ""
-    banked = _bank(rt, viewer, case, bank, reason) if banking else []
-    store.decide_case(
+    desk = ReviewDesk(
+        store, appeal_url=rt.settings.appeal_url, learn=rt.learn, deliver=rt.webhooks.enqueue
+    )
+    result = desk.decide(
         case_id,
         Outcome(outcome),
         by=viewer.name,
@@ -171,6 +173,7 @@ def decide(
         actor=viewer.actor,
         bank=bank if banking else None,
     )
+    banked = list(result.banked)
     message = f"Case {case_id} {_DONE[outcome]}."
     if banking:
         added = f": {', '.join(banked)}" if banked else " (all were banked already)"
@@ -181,17 +184,6 @@ def decide(
         return go_to(request, f"{PREFIX}/queue" + (f"?case={following}" if following else ""))
     context = _queue_context(rt, "open", 0, following or None)
     return render(request, "_queue_swap.html", context, viewer=viewer)
-
-
-def _bank(rt: Runtime, viewer: Viewer, case: Case, bank: str, reason: str) -> list[str]:
-    """Bank the case's signals (refused for a bank its policy does not use); learn them."""
-    store = rt.store
-    added = Banker(store).confirm(
-        case.decision_id, bank, author=viewer.name, reason=reason, actor=viewer.actor
-    )
-    ids = store.entry_ids([e.public_id for e in added])
-    rt.learn({ids[e.public_id]: e for e in added if e.public_id in ids})
-    return [e.public_id for e in added]
 
 
 def _next_open(store: Store, wanted: str) -> str:

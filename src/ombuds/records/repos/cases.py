@@ -26,8 +26,8 @@ from ombuds.errors import ConflictError, InputError, NotFoundError
 from ombuds.records.ids import new_public_id
 from ombuds.records.ledger import Kind, append
 from ombuds.records.repos.common import Sessions, chunked
-from ombuds.records.repos.decisions import INSERT_BATCH
-from ombuds.records.schema import CaseRow, DecisionRow
+from ombuds.records.repos.decisions import INSERT_BATCH, _ledgered, _notice_values
+from ombuds.records.schema import CaseRow, DecisionRow, NoticeRow
 from ombuds.records.types import utcnow
 
 
@@ -119,8 +119,15 @@ class CaseRepository:
         reason: str,
         actor: str,
         bank: str | None = None,
+        decision: Decision | None = None,
     ) -> Case:
-        """Close an open case; ConflictError if it was decided already (by anyone)."""
+        """Close an open case; ConflictError if it was decided already (by anyone).
+
+        `decision` (the outcome's own decision, superseding the case's) is recorded, with
+        its notice and its ledger entry, in the same transaction.
+        """
+        if decision is not None:
+            _check_outcome_decision(decision, self.get_case(case_id))
         if bank is not None and outcome is not Outcome.CONFIRM:
             raise InputError("only a confirmation can bank the content", field="bank")
         self.get_case(case_id)  # NotFoundError before anything is written
@@ -151,4 +158,24 @@ class CaseRepository:
                 "bank": bank,
             }
             append(s, Kind.CASE_DECIDE, actor=actor, subject=case_id, payload=details)
+            if decision is not None:
+                _record_outcome(s, decision, actor)
         return self.get_case(case_id)
+
+
+def _check_outcome_decision(decision: Decision, case: Case) -> None:
+    if decision.supersedes != case.decision_id:
+        raise ValueError("a case outcome's decision supersedes the decision under review")
+
+
+def _record_outcome(s: Session, decision: Decision, actor: str) -> None:
+    """A case outcome's decision, recorded as any decision batch is (digest, ledger entry)."""
+    notices = (
+        {} if decision.notice is None else {decision.decision_id: _notice_values(decision.notice)}
+    )
+    batch = new_public_id("db")
+    values, payload = _ledgered([decision], notices, batch)
+    s.execute(insert(DecisionRow), values)
+    if notices:
+        s.execute(insert(NoticeRow), list(notices.values()))
+    append(s, Kind.DECISIONS, actor=actor, subject=batch, payload=payload)
