@@ -1,9 +1,10 @@
 """What ledgering costs `record_decisions`: the same batches with and without it, one run.
 
-"without" is the store's insert path as it was before the ledger (decision, notice and case
-rows, one transaction per batch); "with" is `Store.record_decisions`, which also digests
-every decision and appends one chained ledger entry per batch. Rounds alternate the two
-and figures are medians over rounds.
+"without" is the store's insert path without the ledger (decision, notice and case rows,
+Core executemany inserts as the store does, one transaction per batch); "with" is
+`Store.record_decisions`, which also digests every decision and appends one chained ledger
+entry per batch. Rounds alternate the two and figures are medians over rounds. Then the
+fixed cost of a transaction: CPU time per `record_decisions` call of 1 and 16 decisions.
 
     .venv/bin/python bench/ledger.py [--batch 500] [--batches 40] [--rounds 5]
                                      [--database-url URL]
@@ -68,10 +69,11 @@ def decision(n: int) -> Decision:
 
 def without_ledger(store: Store, decisions: Sequence[Decision]) -> None:
     with Session(store.engine) as s, s.begin():
-        s.execute(insert(DecisionRow), [_decision_values(d) for d in decisions])
+        connection = s.connection()
+        connection.execute(insert(DecisionRow), [_decision_values(d) for d in decisions])
         notices = [_notice_values(d.notice) for d in decisions if d.notice is not None]
         if notices:
-            s.execute(insert(NoticeRow), notices)
+            connection.execute(insert(NoticeRow), notices)
         open_cases(s, decisions)
 
 
@@ -99,6 +101,15 @@ def digest_only(size: int, repeats: int = 20) -> float:
     return (time.perf_counter() - t0) / (repeats * size) * 1e6
 
 
+def per_transaction(store: Store, size: int, calls: int) -> float:
+    """Milliseconds of this process's CPU per `record_decisions` call of `size` decisions."""
+    work = [[decision(next(_ids)) for _ in range(size)] for _ in range(calls)]
+    t0 = time.process_time()
+    for batch in work:
+        store.record_decisions(batch)
+    return (time.process_time() - t0) / calls * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=500, help="decisions per batch")
@@ -117,6 +128,10 @@ def main() -> None:
                 order = ("without", "with") if r % 2 == 0 else ("with", "without")
                 for how in order:
                     rates[how].append(timed(store, how, args.batches, args.batch))
+            fixed = {
+                n: statistics.median(per_transaction(store, n, 200) for _ in range(3))
+                for n in (1, 16)
+            }
             verified = store.verify_ledger()
     base, ledgered = (statistics.median(rates[k]) for k in ("without", "with"))
     table = Table(title=f"record_decisions, batches of {args.batch} ({url.split(':')[0]})")
@@ -131,6 +146,10 @@ def main() -> None:
         f"ledger overhead: {100 * (base / ledgered - 1):.1f} % time per decision; "
         f"digesting alone: {digest_only(args.batch):.1f} µs per decision; "
         f"verify: ok={verified.ok}, {verified.decisions_checked:,} decisions rechecked"
+    )
+    console.print(
+        "CPU per record_decisions call (median of 3 x 200 calls): "
+        + ", ".join(f"{n} decision{'s' if n > 1 else ''}: {ms:.2f} ms" for n, ms in fixed.items())
     )
 
 

@@ -66,6 +66,14 @@ class Settings(BaseSettings):
         description="How often `ombuds serve` ledgers API key use (request counts per key, "
         "route and status); also at shutdown.",
     )
+    follow_interval_s: float = Field(
+        default=2.0,
+        ge=0,
+        le=3_600,
+        description="How often `ombuds serve` reads the ledger for bank, lexicon and policy "
+        "changes made by other processes (the CLI, other servers) and applies them; 0 turns "
+        "this off.",
+    )
     ocr: bool = Field(
         default=True,
         description="Read text inside images (deferred tier) when a policy has lexicons; "
@@ -93,6 +101,17 @@ class Settings(BaseSettings):
         gt=0,
         description="Largest HTTP request body `ombuds serve` accepts (413 above it); base64 "
         "adds a third to a file's size.",
+    )
+    request_timeout_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="Longest `ombuds serve` spends on one request, body included: 408 when "
+        "the body is still arriving, 503 when handling runs over; 0 turns the limit off.",
+    )
+    keep_alive_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="How long `ombuds serve` keeps an idle HTTP connection open.",
     )
     webhook_max_attempts: int = Field(
         default=5,

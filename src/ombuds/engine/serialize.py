@@ -30,5 +30,8 @@ def decision_as_dict(decision: Decision) -> dict[str, Any]:
         "signal_types": list(decision.signal_types),
         "elapsed_us": round(decision.elapsed_us, 1),
         "detail": decision.detail,
+        # The earlier decision on the same content this one replaces (deferred tier, case
+        # outcome, appeal reversal): what a platform acts on when a webhook arrives.
+        "supersedes": decision.supersedes,
         "notice": notice_as_dict(decision.notice) if decision.notice else None,
     }

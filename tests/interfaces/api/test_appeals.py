@@ -124,7 +124,13 @@ def test_the_moderator_of_the_case_cannot_review_the_appeal(api: Api) -> None:
         headers=api.as_("moderator"),
     )
     assert closed.status_code == 200, closed.text
-    appeal = file_appeal(api, decision["notice"]["notice_id"], "I sell real medicine").json()
+    # The confirmation is a decision of its own, with the notice a person's decision owes.
+    blocked = closed.json()["decision"]
+    assert (blocked["action"], blocked["supersedes"]) == ("block", decision["decision_id"])
+    assert blocked["notice"]["automated_decision"] is False
+    stale = file_appeal(api, decision["notice"]["notice_id"], "too late")
+    assert stale.status_code == 409  # the reviewed decision is no longer in force
+    appeal = file_appeal(api, blocked["notice"]["notice_id"], "I sell real medicine").json()
     assert "key:moderator-key" in appeal["first_deciders"]
     own = decide(api, appeal["appeal_id"], outcome="reversed", reason="fine")
     assert own.status_code == 409

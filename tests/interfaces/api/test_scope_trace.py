@@ -10,7 +10,6 @@ import re
 
 import pytest
 from sqlalchemy import MetaData, select
-
 from tests.interfaces.api.conftest import BAD_BYTES, Api
 
 MARK = "tracecanary"

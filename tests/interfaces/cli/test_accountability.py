@@ -150,6 +150,9 @@ def test_requests_two_people_and_a_recorded_disclosure(
     approved = run("requests", "approve", request_id, "--reason", "order verified")
     assert approved.code == 0, approved.stderr
     assert json.loads(approved.stdout)["reviewed_by"] == "cli:bob"
+    unwritable = run("requests", "disclose", request_id, "-o", str(tmp_path / "no" / "x"))
+    assert unwritable.code == ExitCode.INVALID_INPUT, unwritable.stderr
+    assert json.loads(run("requests", "show", request_id).stdout)["disclosures"] == []
     disclosed = run("requests", "disclose", request_id, "-o", str(out))
     assert disclosed.code == 0, disclosed.stderr
     rows = [json.loads(line) for line in out.read_text().splitlines()]

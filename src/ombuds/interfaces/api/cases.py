@@ -15,9 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ombuds.domain import Case, CaseStatus, Outcome
 from ombuds.engine.review import ReviewDesk
+from ombuds.engine.serialize import decision_as_dict
 from ombuds.interfaces.api.auth import Caller, allow, media_type, runtime_of
 from ombuds.interfaces.api.errors import ERROR_RESPONSES
-from ombuds.interfaces.api.models import EvidenceOut
+from ombuds.interfaces.api.models import DecisionOut, EvidenceOut
 from ombuds.records.repos.keys import Role
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
@@ -66,6 +67,8 @@ class CaseDecisionIn(BaseModel):
 class CaseDecisionOut(BaseModel):
     case: CaseOut
     banked: list[str]  # public ids of the bank entries the confirmation added
+    # The outcome's own decision (block with a notice, or allow); null for an escalation.
+    decision: DecisionOut | None = None
 
 
 def _case_out(case: Case) -> dict[str, Any]:
@@ -146,4 +149,5 @@ def decide_case(
         bank=body.bank,
     )
     decided, banked = result.case, list(result.banked)
-    return {"case": _case_out(decided), "banked": banked}
+    made = None if result.decision is None else decision_as_dict(result.decision)
+    return {"case": _case_out(decided), "banked": banked, "decision": made}

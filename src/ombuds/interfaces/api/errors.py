@@ -161,6 +161,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         413: "The request body is over OMBUDS_MAX_REQUEST_BYTES.",
         415: "The body's Content-Type is not the one the endpoint takes.",
         422: "Malformed JSON, a wrong type or a value that cannot be used; `field` names it.",
-        503: "The service is still loading its engine and indexes.",
+        408: "The request body did not arrive within OMBUDS_REQUEST_TIMEOUT_S (`timeout`).",
+        503: "`not_ready`: still loading the engine and indexes; `not_recorded`: the database "
+        "refused this submission's decisions (nothing kept; retry after Retry-After); "
+        "`timeout`: not handled within OMBUDS_REQUEST_TIMEOUT_S.",
     }.items()
 }

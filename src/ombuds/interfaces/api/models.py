@@ -91,6 +91,7 @@ class DecisionOut(BaseModel):
     signal_types: list[str]
     elapsed_us: float
     detail: str
+    supersedes: str | None = None
     notice: NoticeOut | None
 
 

@@ -21,6 +21,7 @@ from ombuds.engine import Engine
 from ombuds.engine.loading import build_engine, load_rules
 from ombuds.engine.sinks import GroupCommitSink
 from ombuds.interfaces.api.errors import ApiError
+from ombuds.interfaces.api.follow import Follower
 from ombuds.interfaces.api.key_cache import KeyCache
 from ombuds.interfaces.api.key_use import KeyUse
 from ombuds.interfaces.api.metrics import Metrics, Snapshot
@@ -55,6 +56,7 @@ class Runtime:
         self._ready = threading.Event()
         self._failure: str | None = None
         self._thread: threading.Thread | None = None
+        self.follower: Follower | None = None  # applies other processes' changes
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._load, name="ombuds-load", daemon=True)
@@ -67,12 +69,17 @@ class Runtime:
             self.key_use.start(store)
             self._writer = GroupCommitSink(store)
             self._webhooks = self._dispatcher(store)
+            if self.settings.follow_interval_s > 0:
+                # Before the build: it remembers the ledger head the engine is loaded from.
+                self.follower = Follower(self, store.engine, self.settings.follow_interval_s)
             self._engine = self._build(store)
         except Exception as exc:
             self._failure = f"{type(exc).__name__}: {exc}"
             log.error("loading failed: %s", self._failure)
             return
         self._ready.set()
+        if self.follower is not None:
+            self.follower.start()
         log.info("engine ready")
 
     def _build(self, store: Store) -> Engine:
@@ -244,6 +251,9 @@ class Runtime:
     def close(self) -> None:
         if self._thread is not None:
             self._thread.join()
+        if self.follower is not None:
+            self.follower.close()  # before the engine and store it applies changes to
+            self.follower = None
         with self._engine_lock:
             engine, self._engine = self._engine, None
         if engine is not None:

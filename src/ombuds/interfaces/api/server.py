@@ -35,7 +35,14 @@ def serve(settings: Settings, host: str, port: int, *, access_log: bool = False)
         raise MissingExtraError(exc.name or "fastapi", "api") from exc
     app = create_app(settings)
     threading.Thread(target=_settle_when_loaded, args=(app,), daemon=True).start()
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=access_log,
+        timeout_keep_alive=max(1, round(settings.keep_alive_s)),
+    )
 
 
 def _settle_when_loaded(app: FastAPI) -> None:

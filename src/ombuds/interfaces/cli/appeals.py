@@ -1,8 +1,8 @@
 """`ombuds appeals ...`: file, list and decide appeals against notices.
 
 A reversal decided here is sent to the webhooks before the command ends (within
-OMBUDS_WEBHOOK_TIMEOUT_S); a running `ombuds serve` learns disabled bank entries when it
-reloads, since this process cannot reach its indexes.
+OMBUDS_WEBHOOK_TIMEOUT_S); a running `ombuds serve` reads the disabled bank entries from
+the ledger within OMBUDS_FOLLOW_INTERVAL_S.
 """
 
 from __future__ import annotations
@@ -113,7 +113,10 @@ def decide(
         }
     )
     if result.appeal.disabled_entries:
-        err.print("disabled bank entries take effect in a running server when it reloads")
+        err.print(
+            "disabled bank entries take effect in a running server within "
+            "OMBUDS_FOLLOW_INTERVAL_S (it follows the ledger)"
+        )
 
 
 @app.command()

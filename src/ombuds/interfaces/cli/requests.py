@@ -134,8 +134,9 @@ def refuse(
 @app.command("disclose")
 def disclose_(ctx: typer.Context, request_id: RequestArg, output: OutputOption = None) -> None:
     """Write what an approved request covers as JSON lines, and record the disclosure."""
-    disclosure, data = disclose(workspace_of(ctx).store, request_id, actor=cli_actor())
+    # The file is opened first: an unwritable path is refused before anything is recorded.
     with output_stream(output) as fh:
+        disclosure, data = disclose(workspace_of(ctx).store, request_id, actor=cli_actor())
         fh.write(data.decode("utf-8"))
     err.print(
         f"disclosure {disclosure.disclosure_id}: {len(disclosure.decision_ids)} decision(s), "

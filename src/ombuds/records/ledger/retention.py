@@ -1,10 +1,14 @@
 """Retention: after the configured time, decisions lose the personal ids they carried.
 
-Removed: the author and conversation ids of decisions and notices, and the text evidence
-holds (terms found in a message, an image's OCR or a document, with their offsets and
-boxes). Kept: what was decided, why and when, and every digest. Each batch is one
-transaction that purges rows and appends a `purge` entry committing to their new values,
-so an interrupted purge resumes where it stopped and `verify` still passes afterwards.
+Removed: the author, conversation and content ids of decisions and notices (a content id is
+the platform's id of a user's message, so it identifies them), the text evidence holds
+(terms found in a message, an image's OCR or a document, with their offsets and boxes) and
+the reviewer's or moderator's free text a superseding decision's detail repeats. Kept: what
+was decided, why and when, and every digest. A decision under an open case or appeal waits
+until it is decided: the reviewer needs its evidence. Each batch is one transaction that
+purges rows and appends a `purge` entry committing to their new values, so an interrupted
+purge resumes where it stopped and `verify` still passes afterwards. Appeals, cases and
+disclosures follow (`retention_records`).
 """
 
 from __future__ import annotations
@@ -14,17 +18,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, exists, func, select, update
 from sqlalchemy.orm import Session
 
+from ombuds.domain import CaseStatus
+from ombuds.domain.appeal import AppealStatus
 from ombuds.errors import ConflictError
+from ombuds.records.accountability_schema import AppealRow
 from ombuds.records.ids import new_public_id
 from ombuds.records.ledger.append import append, write_lock
 from ombuds.records.ledger.chain import root
 from ombuds.records.ledger.model import Kind
+from ombuds.records.ledger.retention_records import (
+    TARGETS,
+    Target,
+    count_target_due,
+    purge_target_batch,
+)
 from ombuds.records.repos.common import Sessions
 from ombuds.records.repos.decisions import row_digest
-from ombuds.records.schema import DecisionRow, NoticeRow
+from ombuds.records.schema import CaseRow, DecisionRow, NoticeRow
 
 BATCH = 1_000
 
@@ -34,6 +47,9 @@ class PurgeBatch:
     batch: str
     decisions: int
     notices: int
+    appeals: int = 0
+    cases: int = 0
+    disclosures: int = 0
 
 
 def scrub_evidence(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -41,14 +57,41 @@ def scrub_evidence(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**e, "matched_text": [], "spans": [], "boxes": []} for e in evidence]
 
 
+def scrub_detail(detail: str, supersedes: str | None) -> str:
+    """A reviewer's or moderator's outcome keeps who and where ("confirm in review case X by
+    alice"), not their free-text reason; the engine's own details name no one."""
+    return detail.split(": ", 1)[0] if supersedes is not None else detail
+
+
 def _eligible(cutoff: datetime) -> Any:
-    return (DecisionRow.purge_batch.is_(None), DecisionRow.created_at < cutoff)
+    open_case = exists().where(
+        CaseRow.decision_id == DecisionRow.decision_id, CaseRow.status == CaseStatus.OPEN.value
+    )
+    open_appeal = exists().where(
+        AppealRow.decision_id == DecisionRow.decision_id,
+        AppealRow.status == AppealStatus.OPEN.value,
+    )
+    return (
+        DecisionRow.purge_batch.is_(None),
+        DecisionRow.created_at < cutoff,
+        ~open_case,
+        ~open_appeal,
+    )
 
 
 def count_due(sessions: Sessions, cutoff: datetime) -> int:
+    """Decisions a purge at `cutoff` would purge (appeals, cases, disclosures: `counts_due`)."""
     with sessions() as s:
         stmt = select(func.count()).select_from(DecisionRow).where(*_eligible(cutoff))
         return int(s.scalar(stmt) or 0)
+
+
+def counts_due(sessions: Sessions, cutoff: datetime) -> dict[str, int]:
+    """Rows a purge at `cutoff` would purge, per table: decisions, appeals, cases, disclosures."""
+    counts = {"decisions": count_due(sessions, cutoff)}
+    with sessions() as s:
+        counts.update({t.name: count_target_due(s, t, cutoff) for t in TARGETS})
+    return counts
 
 
 def _claim(s: Session, cutoff: datetime, size: int) -> list[tuple[DecisionRow, NoticeRow | None]]:
@@ -83,7 +126,12 @@ def _purge_batch(s: Session, cutoff: datetime, size: int, actor: str, run: str) 
     table = DecisionRow.__table__
     assert isinstance(table, Table)
     values = [
-        {"pk": d.decision_id, "scrubbed": scrub_evidence(list(d.evidence)), "pb": batch}
+        {
+            "pk": d.decision_id,
+            "scrubbed": scrub_evidence(list(d.evidence)),
+            "dt": scrub_detail(d.detail, d.supersedes),
+            "pb": batch,
+        }
         for d, _ in rows
     ]
     s.connection().execute(
@@ -92,6 +140,8 @@ def _purge_batch(s: Session, cutoff: datetime, size: int, actor: str, run: str) 
         .values(
             author_id="",
             conversation_id="",
+            content_id="",
+            detail=bindparam("dt"),
             evidence=bindparam("scrubbed", type_=table.c.evidence.type),
             purge_batch=bindparam("pb"),
         ),
@@ -102,7 +152,7 @@ def _purge_batch(s: Session, cutoff: datetime, size: int, actor: str, run: str) 
         s.execute(
             update(NoticeRow)
             .where(NoticeRow.notice_id.in_(notice_ids))
-            .values(author_id="")
+            .values(author_id="", content_id="")
             .execution_options(synchronize_session=False)
         )
     s.expire_all()
@@ -138,8 +188,9 @@ def purge(
     batch_size: int = BATCH,
     on_batch: Callable[[PurgeBatch], None] | None = None,
 ) -> int:
-    """Purge every decision recorded before `cutoff`, a batch per transaction; returns how
-    many were purged by this call. Safe to interrupt and to run again.
+    """Purge every decision recorded before `cutoff`, then the appeals, cases and
+    disclosures closed before it, a batch per transaction; returns how many decisions were
+    purged by this call (`on_batch` sees every table). Safe to interrupt and to run again.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be positive")
@@ -149,7 +200,28 @@ def purge(
         with sessions.begin() as s:
             done = _purge_batch(s, cutoff, batch_size, actor, run)
         if not done.decisions:
-            return total
+            break
         total += done.decisions
         if on_batch is not None:
             on_batch(done)
+    for target in TARGETS:
+        _purge_target(sessions, target, cutoff, actor, run, batch_size, on_batch)
+    return total
+
+
+def _purge_target(
+    sessions: Sessions,
+    target: Target,
+    cutoff: datetime,
+    actor: str,
+    run: str,
+    size: int,
+    on_batch: Callable[[PurgeBatch], None] | None,
+) -> None:
+    while True:
+        with sessions.begin() as s:
+            batch, count = purge_target_batch(s, target, cutoff, size, actor, run)
+        if not count:
+            return
+        if on_batch is not None:
+            on_batch(PurgeBatch(batch, 0, 0, **{target.name: count}))

@@ -83,7 +83,7 @@ def _records(session: Session, hits: Sequence[Any]) -> list[NoticeRecord]:
                 notice=_notice(notice),
                 content_kind=decision.content_kind,
                 decision_created_at=decision.created_at,
-                human_deciders=tuple(humans.get(notice.decision_id, ())),
+                human_deciders=(*humans.get(notice.decision_id, ()), *_reviewer(decision)),
                 superseded_by=superseded.get(notice.decision_id),
                 appeal_id=appeal_id,
                 appeal_status=None if status is None else AppealStatus(status),
@@ -100,6 +100,12 @@ def notice_record(session: Session, notice_id: str) -> NoticeRecord:
     if hit is None:
         raise NotFoundError(f"no notice '{notice_id}'", field="notice_id")
     return _records(session, [hit])[0]
+
+
+def _reviewer(decision: DecisionRow) -> tuple[str, ...]:
+    """The moderator whose case outcome made this decision (see `engine.review`)."""
+    by = (decision.extra or {}).get("reviewed_by")
+    return (by,) if isinstance(by, str) and by else ()
 
 
 class NoticeRepository:
