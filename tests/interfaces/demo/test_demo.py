@@ -69,4 +69,5 @@ def test_demo_command_runs_twice(run: Run, tmp_path: Path) -> None:
         result = run("demo", "--workspace", str(tmp_path / "d"), "--messages", "300")
         assert result.code == 0, result.stderr
         assert "Final decisions by action" in result.stdout
+        assert "chain verified" in result.stdout
     assert (tmp_path / "d" / _MARKER).exists()

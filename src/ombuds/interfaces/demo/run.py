@@ -108,6 +108,17 @@ def _settings(workspace: Path) -> Settings:
     )
 
 
+def _show_ledger(store: Store, console: Console) -> None:
+    """What an auditor checks: every change and decision batch, chained and verified."""
+    check = store.verify_ledger()
+    state = "[green]verified[/]" if check.ok else f"[red]BROKEN at seq {check.bad_seq}[/]"
+    console.print(
+        f"Ledger: {check.checked:,} entries, {check.decisions_checked:,} decision rows "
+        f"rechecked, chain {state}; head {check.head_digest[:16]}… "
+        "(`ombuds ledger verify` checks it again)"
+    )
+
+
 def run_demo(workspace: Path, *, messages: int, seed: int, console: Console) -> Outcome:
     _fresh_workspace(workspace)
     settings = _settings(workspace)
@@ -133,6 +144,7 @@ def run_demo(workspace: Path, *, messages: int, seed: int, console: Console) -> 
         if notice is not None:
             console.print("A notice, as the affected user receives it:")
             console.print_json(data=notice_as_dict(notice))
+        _show_ledger(store, console)
         return outcome
     finally:
         store.close()
