@@ -16,7 +16,7 @@ from ombuds.records.repos.decisions import (
     DECISION_FIELDS,
     NOTICE_FIELDS,
     _decision_values,
-    _notice_values,
+    notice_values,
     values_digest,
 )
 
@@ -27,7 +27,7 @@ def test_the_digest_covers_every_recorded_value(make_decision: MakeDecision) -> 
     d = make_decision(1)
     assert d.notice is not None
     assert tuple(_decision_values(d)) == DECISION_FIELDS
-    assert tuple(_notice_values(d.notice)) == NOTICE_FIELDS
+    assert tuple(notice_values(d.notice)) == NOTICE_FIELDS
 
 
 def test_one_entry_per_batch_with_counts_and_a_root(
@@ -54,7 +54,7 @@ def test_one_entry_per_batch_with_counts_and_a_root(
     assert root([digest for _, digest in rows]) == first.payload["root"]
     d0 = batch[0]
     assert d0.notice is not None
-    expected = values_digest(_decision_values(d0), _notice_values(d0.notice))
+    expected = values_digest(_decision_values(d0), notice_values(d0.notice))
     assert dict(rows)["d000000"] == expected
     assert store.verify_ledger().decisions_checked == 8
 

@@ -22,7 +22,7 @@ from ombuds.records.accountability_schema import AppealRow
 from ombuds.records.ids import new_public_id
 from ombuds.records.ledger import Kind, Record, append, append_many
 from ombuds.records.repos.common import Sessions
-from ombuds.records.repos.decisions import _ledgered
+from ombuds.records.repos.decisions import ledgered_rows
 from ombuds.records.repos.notices import notice_record
 from ombuds.records.schema import BankEntryRow, BankRow, CaseRow, DecisionRow
 from ombuds.records.types import utcnow
@@ -127,7 +127,7 @@ def _reverse(
     # Recorded as any decision batch is: the row keeps its digest and the ledger entry
     # commits to it, so verification covers reversals like engine decisions.
     batch = new_public_id("db")
-    values, payload = _ledgered([reversal], {}, batch)
+    values, payload = ledgered_rows([reversal], {}, batch)
     s.execute(insert(DecisionRow), values)
     records = _close_cases(s, row.decision_id, actor, row.public_id)
     tag = f"{REVERSED_TAG}:{row.public_id}"

@@ -10,7 +10,7 @@ from sqlalchemy import select, tuple_
 from ombuds.domain import BankEntry, Decision
 from ombuds.records.repos.banks import _entry
 from ombuds.records.repos.common import Sessions
-from ombuds.records.repos.decisions import _decision
+from ombuds.records.repos.decisions import decision_of_row
 from ombuds.records.schema import BankEntryRow, BankRow, DecisionRow, NoticeRow
 
 # A person reads these: a page, not a stream.
@@ -32,7 +32,7 @@ class BrowseRepository:
         if policy is not None:
             stmt = stmt.where(DecisionRow.policy == policy)
         with self._sessions() as s:
-            return [_decision(row, notice) for row, notice in s.execute(stmt)]
+            return [decision_of_row(row, notice) for row, notice in s.execute(stmt)]
 
     def entries_with_signal(self, signals: Collection[tuple[str, str]]) -> list[BankEntry]:
         """Entries, in any bank, whose (signal type, value) is one of `signals`."""

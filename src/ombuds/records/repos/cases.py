@@ -26,7 +26,7 @@ from ombuds.errors import ConflictError, InputError, NotFoundError
 from ombuds.records.ids import new_public_id
 from ombuds.records.ledger import Kind, append
 from ombuds.records.repos.common import Sessions, chunked
-from ombuds.records.repos.decisions import INSERT_BATCH, _ledgered, _notice_values
+from ombuds.records.repos.decisions import INSERT_BATCH, ledgered_rows, notice_values
 from ombuds.records.schema import CaseRow, DecisionRow, NoticeRow
 from ombuds.records.types import utcnow
 
@@ -171,10 +171,10 @@ def _check_outcome_decision(decision: Decision, case: Case) -> None:
 def _record_outcome(s: Session, decision: Decision, actor: str) -> None:
     """A case outcome's decision, recorded as any decision batch is (digest, ledger entry)."""
     notices = (
-        {} if decision.notice is None else {decision.decision_id: _notice_values(decision.notice)}
+        {} if decision.notice is None else {decision.decision_id: notice_values(decision.notice)}
     )
     batch = new_public_id("db")
-    values, payload = _ledgered([decision], notices, batch)
+    values, payload = ledgered_rows([decision], notices, batch)
     s.execute(insert(DecisionRow), values)
     if notices:
         s.execute(insert(NoticeRow), list(notices.values()))

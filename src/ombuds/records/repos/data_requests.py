@@ -29,7 +29,7 @@ from ombuds.records.accountability_schema import DataRequestRow, DisclosureRow
 from ombuds.records.ids import new_public_id
 from ombuds.records.ledger import append, canonical
 from ombuds.records.repos.common import Sessions
-from ombuds.records.repos.decisions import _decision
+from ombuds.records.repos.decisions import decision_of_row
 from ombuds.records.schema import DecisionRow, NoticeRow
 from ombuds.records.types import utcnow
 
@@ -147,7 +147,7 @@ def _in_scope(session: Session, scope: DataScope) -> list[Decision]:
         stmt = stmt.where(DecisionRow.created_at >= scope.since)
     if scope.until is not None:
         stmt = stmt.where(DecisionRow.created_at < scope.until)
-    return [_decision(d, n) for d, n in session.execute(stmt).all()]
+    return [decision_of_row(d, n) for d, n in session.execute(stmt).all()]
 
 
 class DataRequestRepository:

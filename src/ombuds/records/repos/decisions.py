@@ -108,7 +108,7 @@ def values_digest(values: dict[str, Any], notice: dict[str, Any] | None) -> str:
     )
 
 
-def _ledgered(
+def ledgered_rows(
     decisions: Sequence[Decision], notices: dict[str, dict[str, Any]], batch: str
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The decisions' rows, each with its digest, and the ledger payload committing to them."""
@@ -129,7 +129,7 @@ def _ledgered(
     return rows, payload
 
 
-def _notice_values(n: Notice) -> dict[str, Any]:
+def notice_values(n: Notice) -> dict[str, Any]:
     return {
         "notice_id": n.notice_id,
         "decision_id": n.decision_id,
@@ -147,7 +147,7 @@ def _notice_values(n: Notice) -> dict[str, Any]:
     }
 
 
-def _notice(row: NoticeRow) -> Notice:
+def notice_of_row(row: NoticeRow) -> Notice:
     return Notice(
         notice_id=row.notice_id,
         decision_id=row.decision_id,
@@ -165,7 +165,7 @@ def _notice(row: NoticeRow) -> Notice:
     )
 
 
-def _decision(row: DecisionRow, notice: NoticeRow | None) -> Decision:
+def decision_of_row(row: DecisionRow, notice: NoticeRow | None) -> Decision:
     return Decision(
         decision_id=row.decision_id,
         content_id=row.content_id,
@@ -182,7 +182,7 @@ def _decision(row: DecisionRow, notice: NoticeRow | None) -> Decision:
         evidence=tuple(Evidence.from_dict(e) for e in row.evidence),
         signal_types=tuple(row.signal_types),
         signals=tuple(signal_from_json(s) for s in row.signals or ()),
-        notice=None if notice is None else _notice(notice),
+        notice=None if notice is None else notice_of_row(notice),
         supersedes=row.supersedes,
         detail=row.detail,
         extra=dict(row.extra),
@@ -203,16 +203,16 @@ class DecisionRepository:
 
         A ledger row per decision would cost as much as the decision; instead each decision
         row keeps its own digest and the batch's entry commits to all of them (see
-        `_ledgered`), so `verify` can still recheck every row that is not purged.
+        `ledgered_rows`), so `verify` can still recheck every row that is not purged.
         """
         if not decisions:
             return
         for d in decisions:
             if d.notice is not None and d.notice.decision_id != d.decision_id:
                 raise ValueError(f"notice {d.notice.notice_id} belongs to another decision")
-        notices = {d.decision_id: _notice_values(d.notice) for d in decisions if d.notice}
+        notices = {d.decision_id: notice_values(d.notice) for d in decisions if d.notice}
         batch = new_public_id("db")
-        rows, payload = _ledgered(decisions, notices, batch)
+        rows, payload = ledgered_rows(decisions, notices, batch)
         # Here, not at the top: the cases module reads evidence through this one.
         from ombuds.records.repos.cases import open_cases
 
@@ -242,7 +242,7 @@ class DecisionRepository:
             hit = s.execute(stmt).one_or_none()
         if hit is None:
             raise NotFoundError(f"no decision '{decision_id}'", field="decision_id")
-        return _decision(*hit)
+        return decision_of_row(*hit)
 
     def count_decisions(self) -> int:
         with self._sessions() as s:

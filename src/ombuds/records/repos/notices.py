@@ -20,7 +20,7 @@ from ombuds.errors import NotFoundError
 from ombuds.records.accountability_schema import AppealRow, DsaProfileRow
 from ombuds.records.ledger import append
 from ombuds.records.repos.common import IN_CHUNK, Sessions, chunked
-from ombuds.records.repos.decisions import _notice
+from ombuds.records.repos.decisions import notice_of_row
 from ombuds.records.schema import CaseRow, DecisionRow, NoticeRow
 from ombuds.records.types import utcnow
 
@@ -80,7 +80,7 @@ def _records(session: Session, hits: Sequence[Any]) -> list[NoticeRecord]:
         appeal_id, status = appeals.get(notice.notice_id, (None, None))
         out.append(
             NoticeRecord(
-                notice=_notice(notice),
+                notice=notice_of_row(notice),
                 content_kind=decision.content_kind,
                 decision_created_at=decision.created_at,
                 human_deciders=(*humans.get(notice.decision_id, ()), *_reviewer(decision)),
