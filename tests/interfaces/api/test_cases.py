@@ -181,3 +181,21 @@ def test_roles_paging_and_bad_requests(api: Api) -> None:
     assert (missing.status_code, missing.json()["error"]["code"]) == (404, "not_found")
     got = api.client.get("/v1/cases/case_nope", headers=api.as_("moderator"))
     assert got.status_code == 404
+
+
+def test_a_case_outcome_is_published_like_a_deferred_decision(
+    api: Api, reviewed_text: dict[str, Any]
+) -> None:
+    """Counted in the decision metrics (and queued for the webhooks) by `Runtime.publish`."""
+    series = 'ombuds_decisions_total{action="block",tier="deferred"}'
+
+    def blocked_deferred() -> float:
+        text = api.client.get("/metrics", headers=api.as_("auditor")).text
+        line = next(x for x in text.splitlines() if x.startswith(series))
+        return float(line.split()[-1])
+
+    before = blocked_deferred()
+    r = decide(api, reviewed_text["case_id"], outcome="confirm", reason="spam", bank=None)
+    assert r.status_code == 200, r.text
+    assert r.json()["decision"]["action"] == "block"
+    assert blocked_deferred() == before + 1

@@ -16,26 +16,8 @@ from ombuds.engine import dsa_values
 from ombuds.errors import ExitCode
 
 from ..conftest import Run
+from .files import LEXICON, POLICY
 
-LEXICON = {
-    "format": "ombuds.lexicon/1",
-    "name": "scams",
-    "description": "",
-    "separator_insensitive": False,
-    "rules": [{"id": "s1", "kind": "term", "category": "scam", "term": "zorbcoin giveaway"}],
-}
-POLICY = {
-    "format": "ombuds.policy/1",
-    "name": "eu",
-    "description": "",
-    "scope": 'region == "EU"',
-    "banks": [],
-    "lexicons": ["scams"],
-    "actions": {"scam": "block"},
-    "default_action": "review",
-    "ground": "Terms of Service 4.2",
-    "enabled": True,
-}
 PROFILE = {
     "format": "ombuds.dsa/1",
     "categories": {"scam": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD"},

@@ -13,26 +13,7 @@ import pytest
 from ombuds.errors import ExitCode
 
 from ..conftest import Run
-
-LEXICON = {
-    "format": "ombuds.lexicon/1",
-    "name": "scams",
-    "description": "",
-    "separator_insensitive": False,
-    "rules": [{"id": "s1", "kind": "term", "category": "scam", "term": "zorbcoin giveaway"}],
-}
-POLICY = {
-    "format": "ombuds.policy/1",
-    "name": "eu",
-    "description": "",
-    "scope": 'region == "EU"',
-    "banks": [],
-    "lexicons": ["scams"],
-    "actions": {"scam": "block"},
-    "default_action": "review",
-    "ground": "ToS 4",
-    "enabled": True,
-}
+from .files import LEXICON, POLICY
 
 
 @pytest.fixture

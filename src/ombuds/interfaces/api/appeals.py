@@ -150,7 +150,7 @@ def decide_appeal(
     request: Request, appeal_id: str, body: AppealDecisionIn, caller: Moderator
 ) -> dict[str, Any]:
     runtime = runtime_of(request)
-    desk = AppealDesk(runtime.store, deliver=runtime.webhooks.enqueue)
+    desk = runtime.appeal_desk()
     result = desk.decide(appeal_id, AppealOutcome(body.outcome), body.reason, actor=caller.actor)
     _apply_disabled(runtime, result.appeal.disabled_entries)
     reversal = result.reversal

@@ -14,7 +14,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from ombuds.domain import Case, CaseStatus, Outcome
-from ombuds.engine.review import ReviewDesk
 from ombuds.engine.serialize import decision_as_dict
 from ombuds.interfaces.api.auth import Caller, allow, media_type, runtime_of
 from ombuds.interfaces.api.errors import ERROR_RESPONSES
@@ -134,12 +133,7 @@ def decide_case(
     request: Request, case_id: str, body: CaseDecisionIn, caller: Moderator
 ) -> dict[str, Any]:
     runtime = runtime_of(request)
-    desk = ReviewDesk(
-        runtime.store,
-        appeal_url=runtime.settings.appeal_url,
-        learn=runtime.learn,
-        deliver=runtime.webhooks.enqueue,
-    )
+    desk = runtime.review_desk()
     result = desk.decide(
         case_id,
         Outcome(body.outcome),

@@ -18,7 +18,9 @@ import anyio
 
 from ombuds.domain import Bank, BankEntry, Content, Decision
 from ombuds.engine import Engine
+from ombuds.engine.appeals import AppealDesk
 from ombuds.engine.loading import build_engine, load_rules
+from ombuds.engine.review import ReviewDesk
 from ombuds.engine.sinks import GroupCommitSink
 from ombuds.interfaces.api.errors import ApiError
 from ombuds.interfaces.api.follow import Follower
@@ -88,7 +90,7 @@ class Runtime:
             self.settings,
             sink=self._writer,
             deferred=True,
-            on_decision=self._on_deferred,
+            on_decision=self.publish,
         )
 
     def _dispatcher(self, store: Store) -> WebhookDispatcher:
@@ -102,13 +104,22 @@ class Runtime:
         dispatcher.start()
         return dispatcher
 
-    def _on_deferred(self, decision: Decision) -> None:
-        """A deferred decision (on the tier's result thread): counted, and queued for the
-        webhooks without waiting for them."""
+    def publish(self, decision: Decision) -> None:
+        """A decision made after the submission was answered (the deferred tier, a case
+        outcome, an appeal reversal): counted, and queued for the webhooks without waiting."""
         if self.metrics is not None:
             self.metrics.observe(decision)
         if self._webhooks is not None:
             self._webhooks.enqueue(decision)
+
+    def review_desk(self) -> ReviewDesk:
+        """Case outcomes, for the API and the console alike."""
+        return ReviewDesk(
+            self.store, appeal_url=self.settings.appeal_url, learn=self.learn, deliver=self.publish
+        )
+
+    def appeal_desk(self) -> AppealDesk:
+        return AppealDesk(self.store, deliver=self.publish)
 
     @property
     def webhooks(self) -> WebhookDispatcher:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Annotated, Any, Literal, TextIO, cast
@@ -17,7 +16,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from ombuds.domain import BankEntry
 from ombuds.errors import ImportFileError, InputError, NotFoundError, OmbudsError
-from ombuds.interfaces.api.banks import learn_added
+from ombuds.interfaces.api.bank_files import import_live
 from ombuds.interfaces.console.web import (
     PREFIX,
     READERS,
@@ -33,9 +32,7 @@ from ombuds.interfaces.console.web import (
     runtime,
 )
 from ombuds.matching.signals import default_registry
-from ombuds.records import Store, read_bank_csv, write_bank_csv
-from ombuds.records.files.bank_csv import RowCounts
-from ombuds.records.ids import new_public_id
+from ombuds.records import Store, write_bank_csv
 from ombuds.records.repos.keys import Role
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -139,38 +136,30 @@ def import_csv(
     rt = runtime(request)
     bank = rt.store.get_bank(name)
     filename = Path(file.filename or "upload.csv").name
-    fresh: list[BankEntry] = []
-    counts = RowCounts()
     with tempfile.TemporaryDirectory(prefix="ombuds-console-") as folder:
         path = Path(folder) / "upload.csv"
         with path.open("wb") as out:
             shutil.copyfileobj(file.file, out)
-        rows = read_bank_csv(
-            path, bank.name, category=bank.category, author=viewer.name, counter=counts
-        )
-
-        def numbered() -> Iterator[BankEntry]:
-            # Ids given here tell which rows the store added and which it skipped.
-            for entry in rows:
-                fresh.append(replace(entry, public_id=new_public_id("be")))
-                yield fresh[-1]
-
         try:
-            added, skipped = rt.store.import_entries(
-                bank.name, numbered(), actor=viewer.actor, origin=f"file:{filename}"
+            result = import_live(
+                rt,
+                bank,
+                path,
+                category=None,
+                author=viewer.name,
+                actor=viewer.actor,
+                origin=f"file:{filename}",
             )
         except ImportFileError as exc:
             where = f"line {exc.line}" if exc.line is not None else "the file"
             column = f", column {exc.field}" if exc.field else ""
             flash(request, "error", f"{filename} rejected ({where}{column}): {exc.message}")
             return go_to(request, f"{PREFIX}/banks/{name}")
-    if added:
-        learn_added(rt, fresh)
     flash(
         request,
         "ok",
-        f"Imported {filename}: {added:,} added, {skipped:,} already in the bank, "
-        f"{counts.repeated:,} repeated in the file.",
+        f"Imported {filename}: {result.added:,} added, {result.skipped:,} already in the "
+        f"bank, {result.repeated:,} repeated in the file.",
     )
     return go_to(request, f"{PREFIX}/banks/{name}")
 

@@ -13,7 +13,6 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
 from ombuds.domain import Case, CaseStatus, Evidence, Outcome
-from ombuds.engine.review import ReviewDesk
 from ombuds.errors import NotFoundError
 from ombuds.interfaces.api.runtime import Runtime
 from ombuds.interfaces.console.web import (
@@ -162,9 +161,7 @@ def decide(
     if "\x00" in reason:
         raise Refused(422, "the reason contains a NUL character (reason)")
     banking = outcome == "confirm" and bank != ""
-    desk = ReviewDesk(
-        store, appeal_url=rt.settings.appeal_url, learn=rt.learn, deliver=rt.webhooks.enqueue
-    )
+    desk = rt.review_desk()
     result = desk.decide(
         case_id,
         Outcome(outcome),

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
 from ombuds.domain.appeal import AppealOutcome, AppealStatus
-from ombuds.engine.appeals import AppealDesk
 from ombuds.errors import NotFoundError
 from ombuds.interfaces.api.runtime import Runtime
 from ombuds.interfaces.console.web import (
@@ -80,7 +79,7 @@ def decide_appeal(
     reason: Annotated[str, Form(min_length=1, max_length=10_000)],
 ) -> Response:
     rt = runtime(request)
-    desk = AppealDesk(rt.store, deliver=rt.webhooks.enqueue)
+    desk = rt.appeal_desk()
     result = desk.decide(appeal_id, AppealOutcome(outcome), reason, actor=viewer.actor)
     disabled = result.appeal.disabled_entries
     if disabled:
