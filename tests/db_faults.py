@@ -3,7 +3,7 @@
 `poisoned(store)`: a trigger that makes the database itself refuse any decision row whose
 content id is `POISON`, as a full disk or a constraint would. `write_locked(store)`: another
 connection holds the write lock, so the writer's next transaction waits until it is let go.
-`commits(store)`: a list that grows by one per transaction committed through the store.
+`decision_transactions(store)`: how many transactions recorded decisions, from any process.
 """
 
 from __future__ import annotations
@@ -11,11 +11,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
-
-from sqlalchemy import event
 
 from ombuds.records import Store
+from ombuds.records.ledger import Kind, LedgerQuery
 
 POISON = "poison"
 
@@ -80,15 +78,7 @@ def write_locked(store: Store) -> Iterator[None]:
             pg.rollback()
 
 
-@contextmanager
-def commits(store: Store) -> Iterator[list[object]]:
-    seen: list[object] = []
-
-    def on_commit(conn: Any) -> None:
-        seen.append(conn)
-
-    event.listen(store.engine, "commit", on_commit)
-    try:
-        yield seen
-    finally:
-        event.remove(store.engine, "commit", on_commit)
+def decision_transactions(store: Store) -> int:
+    """How many transactions recorded decisions, in any process: one ledger entry each."""
+    query = LedgerQuery(kind=Kind.DECISIONS, limit=1_000)
+    return len(store.ledger_entries(query))

@@ -79,6 +79,13 @@ class Settings(BaseSettings):
         description="Read text inside images (deferred tier) when a policy has lexicons; "
         "needs the `ocr` extra.",
     )
+    decision_writer: Literal["process", "thread"] = Field(
+        default="process",
+        description="What records decisions for `ombuds serve`: `process` (a process of its "
+        "own, so recording runs on another core instead of competing with requests for the "
+        "server's GIL) or `thread` (a thread of the server). An in-memory SQLite database "
+        "always uses `thread`.",
+    )
     queue: Literal["process", "sync"] = Field(
         default="process",
         description="Deferred tier queue: `process` (worker processes) or `sync` (in the "

@@ -1,21 +1,24 @@
-"""The group-commit sink against real databases: concurrent callers share transactions,
+"""The group-commit sinks against real databases: concurrent callers share transactions,
 every caller learns when its own decisions are durable, and a unit the database refuses
-fails alone."""
+fails alone. One kit for both writers: a thread of this process, and a process of its own."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from ombuds.domain import Action, Decision, Reason, Tier
-from ombuds.engine.sinks import GroupCommitSink
+from ombuds.engine.sinks import GroupCommitBase, GroupCommitSink
+from ombuds.engine.writer_process import ProcessCommitSink
 from ombuds.errors import NotFoundError
 from ombuds.records import Store
 
-from ..db_faults import POISON, commits, poisoned, write_locked
+from ..db_faults import POISON, decision_transactions, poisoned, write_locked
 
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -36,7 +39,21 @@ def decision(did: str, content_id: str = "") -> Decision:
     )
 
 
-def commit_from_threads(sink: GroupCommitSink, units: list[list[Decision]]) -> list[Future[None]]:
+Sink = GroupCommitBase[Any]
+MakeSink = Callable[[Store], Sink]
+
+
+@pytest.fixture(params=["thread", "process"])
+def make_sink(request: pytest.FixtureRequest) -> MakeSink:
+    def make(store: Store) -> Sink:
+        if request.param == "thread":
+            return GroupCommitSink(store)
+        return ProcessCommitSink(store.engine.url.render_as_string(hide_password=False))
+
+    return make
+
+
+def commit_from_threads(sink: Sink, units: list[list[Decision]]) -> list[Future[None]]:
     """Each unit accepted and committed on a thread of its own, as concurrent requests do."""
     done: list[Future[None] | None] = [None] * len(units)
 
@@ -62,26 +79,27 @@ def stored(store: Store, did: str) -> bool:
     return True
 
 
-def test_concurrent_units_share_transactions_and_are_all_durable(store: Store) -> None:
-    sink = GroupCommitSink(store)
+def test_concurrent_units_share_transactions_and_are_all_durable(
+    store: Store, make_sink: MakeSink
+) -> None:
+    sink = make_sink(store)
     units = [[decision(f"d{i}-{j}") for j in range(3)] for i in range(20)]
     try:
-        with commits(store) as seen:
-            with write_locked(store):
-                futures = commit_from_threads(sink, units)
-                assert not any(f.done() for f in futures)  # nothing is durable yet
-            for f in futures:
-                f.result(timeout=30)
+        with write_locked(store):
+            futures = commit_from_threads(sink, units)
+            assert not any(f.done() for f in futures)  # nothing is durable yet
+        for f in futures:
+            f.result(timeout=30)
     finally:
         sink.close()
     # The writer took at most one group before the lock and one after it.
-    assert 1 <= len(seen) <= 2
+    assert 1 <= decision_transactions(store) <= 2
     assert store.count_decisions() == 60
     assert all(stored(store, d.decision_id) for unit in units for d in unit)
 
 
-def test_a_unit_the_database_refuses_fails_alone(store: Store) -> None:
-    sink = GroupCommitSink(store)
+def test_a_unit_the_database_refuses_fails_alone(store: Store, make_sink: MakeSink) -> None:
+    sink = make_sink(store)
     units = [[decision(f"ok{i}")] for i in range(5)]
     units.insert(2, [decision("bad-1"), decision("bad-2", content_id=POISON)])
     try:
@@ -100,8 +118,8 @@ def test_a_unit_the_database_refuses_fails_alone(store: Store) -> None:
     assert store.count_decisions() == 5
 
 
-def test_flush_waits_for_the_callers_own_decisions(store: Store) -> None:
-    sink = GroupCommitSink(store)
+def test_flush_waits_for_the_callers_own_decisions(store: Store, make_sink: MakeSink) -> None:
+    sink = make_sink(store)
     try:
         sink.accept(decision("a"))
         sink.accept(decision("b"))
@@ -112,8 +130,8 @@ def test_flush_waits_for_the_callers_own_decisions(store: Store) -> None:
         sink.close()
 
 
-def test_discard_drops_what_the_caller_holds(store: Store) -> None:
-    sink = GroupCommitSink(store)
+def test_discard_drops_what_the_caller_holds(store: Store, make_sink: MakeSink) -> None:
+    sink = make_sink(store)
     try:
         sink.accept(decision("dropped"))
         sink.discard()
@@ -125,8 +143,8 @@ def test_discard_drops_what_the_caller_holds(store: Store) -> None:
     assert stored(store, "kept")
 
 
-def test_close_writes_what_was_committed_then_refuses(store: Store) -> None:
-    sink = GroupCommitSink(store)
+def test_close_writes_what_was_committed_then_refuses(store: Store, make_sink: MakeSink) -> None:
+    sink = make_sink(store)
     with write_locked(store):
         futures = commit_from_threads(sink, [[decision(f"late{i}")] for i in range(4)])
         closer = threading.Thread(target=sink.close)
@@ -140,8 +158,8 @@ def test_close_writes_what_was_committed_then_refuses(store: Store) -> None:
         sink.commit()
 
 
-def test_a_caller_that_gives_up_does_not_stop_the_writer(store: Store) -> None:
-    sink = GroupCommitSink(store)
+def test_a_caller_that_gives_up_does_not_stop_the_writer(store: Store, make_sink: MakeSink) -> None:
+    sink = make_sink(store)
     try:
         with write_locked(store):
             (abandoned,) = commit_from_threads(sink, [[decision("abandoned")]])

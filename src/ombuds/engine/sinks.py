@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from abc import ABC, abstractmethod
 from collections import deque
+from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from ombuds.domain import Decision
 
@@ -15,6 +17,7 @@ if TYPE_CHECKING:
     from ombuds.records import Store
 
 log = logging.getLogger("ombuds.engine")
+T = TypeVar("T")
 
 
 class DecisionSink(Protocol):
@@ -64,39 +67,59 @@ class StoreSink:
 
 
 @dataclass(slots=True)
-class _Unit:
-    """One caller's decisions: written together, answered together."""
+class _Unit(Generic[T]):
+    """One caller's decisions (as the sink holds them): written together, answered together."""
 
-    decisions: list[Decision]
+    items: list[T]
     done: Future[None] = field(default_factory=Future)
 
 
-class GroupCommitSink:
+def record_units(store: Store, units: Sequence[Sequence[Decision]]) -> list[Exception | None]:
+    """Record every unit in one transaction; if that fails, each unit in one of its own, so
+    only a unit that cannot be written fails. One outcome per unit (None: recorded)."""
+    try:
+        store.record_decisions([d for unit in units for d in unit])
+    except Exception as exc:
+        if len(units) == 1:
+            log.error("%d decisions not recorded: %s", len(units[0]), exc)
+            return [exc]
+        return [record_units(store, [unit])[0] for unit in units]
+    return [None] * len(units)
+
+
+class GroupCommitBase(ABC, Generic[T]):
     """Decisions from many threads at once, written by one writer thread in one transaction.
 
     A commit costs the same for one decision as for hundreds (SQLite syncs its log per
     commit), so concurrent callers share one. `accept` holds a decision for the calling
-    thread; `commit()` hands everything the calling thread holds to the writer as one unit
-    and returns a Future that resolves once the unit is durable, or fails with the store's
-    exception; `flush()` waits for it. The writer takes every unit waiting when it wakes (up
-    to `max_group` decisions; a unit is never split) and records them in one call. If that
-    fails, it records each unit on its own, so only a unit that cannot be written fails,
-    nothing of it is stored, and its neighbours commit as if it had not been there.
+    thread (as `_hold` makes it); `commit()` hands everything the calling thread holds to
+    the writer as one unit and returns a Future that resolves once the unit is durable, or
+    fails with the store's exception; `flush()` waits for it. The writer takes every unit
+    waiting when it wakes (up to `max_group` decisions; a unit is never split) and has
+    `_record` write them. A unit that cannot be written fails alone, nothing of it is
+    stored, and its neighbours commit as if it had not been there.
     """
 
-    def __init__(self, store: Store, *, max_group: int = 5_000) -> None:
-        self._store = store
+    def __init__(self, *, max_group: int = 5_000) -> None:
         self._max_group = max_group
-        self._held: dict[int, list[Decision]] = {}
-        self._queue: deque[_Unit] = deque()
+        self._held: dict[int, list[T]] = {}
+        self._queue: deque[_Unit[T]] = deque()
         self._cond = threading.Condition()
         self._closing = False
         self._writer = threading.Thread(target=self._run, name="ombuds-decisions", daemon=True)
         self._writer.start()
 
+    @abstractmethod
+    def _hold(self, decision: Decision) -> T:
+        """A decision as this sink holds it until written."""
+
+    @abstractmethod
+    def _record(self, units: list[list[T]]) -> list[Exception | None]:
+        """Write the units; one outcome per unit (None: durable)."""
+
     def accept(self, decision: Decision) -> None:
         # Each thread touches only its own list, and dict.setdefault/pop are atomic.
-        self._held.setdefault(threading.get_ident(), []).append(decision)
+        self._held.setdefault(threading.get_ident(), []).append(self._hold(decision))
 
     def discard(self) -> None:
         """Drop what the calling thread holds: a submission that failed halfway."""
@@ -105,7 +128,7 @@ class GroupCommitSink:
     def commit(self) -> Future[None]:
         """The calling thread's held decisions as one unit; resolved once durable."""
         unit = _Unit(self._held.pop(threading.get_ident(), []))
-        if not unit.decisions:
+        if not unit.items:
             unit.done.set_result(None)
             return unit.done
         with self._cond:
@@ -135,32 +158,40 @@ class GroupCommitSink:
                 group = self._take()
             self._write(group)
 
-    def _take(self) -> list[_Unit]:
+    def _take(self) -> list[_Unit[T]]:
         group = [self._queue.popleft()]
-        size = len(group[0].decisions)
-        while self._queue and size + len(self._queue[0].decisions) <= self._max_group:
+        size = len(group[0].items)
+        while self._queue and size + len(self._queue[0].items) <= self._max_group:
             unit = self._queue.popleft()
             group.append(unit)
-            size += len(unit.decisions)
+            size += len(unit.items)
         for unit in group:
             # From here on the future cannot be cancelled (a caller that gave up): its
             # decisions are written all the same, and setting the result cannot fail.
             unit.done.set_running_or_notify_cancel()
         return group
 
-    def _write(self, group: list[_Unit]) -> None:
+    def _write(self, group: list[_Unit[T]]) -> None:
         try:
-            self._store.record_decisions([d for unit in group for d in unit.decisions])
-        except Exception as exc:
-            if len(group) > 1:
-                for unit in group:
-                    self._write([unit])
-                return
-            log.error("%d decisions not recorded: %s", len(group[0].decisions), exc)
-            _settle(group[0].done, exc)
-            return
-        for unit in group:
-            _settle(unit.done, None)
+            outcomes = self._record([unit.items for unit in group])
+        except Exception as exc:  # the writer itself failed: no unit is known to be stored
+            outcomes = [exc] * len(group)
+        for unit, outcome in zip(group, outcomes, strict=True):
+            _settle(unit.done, outcome)
+
+
+class GroupCommitSink(GroupCommitBase[Decision]):
+    """Group commit by a thread of this process, straight into `store`."""
+
+    def __init__(self, store: Store, *, max_group: int = 5_000) -> None:
+        self._store = store
+        super().__init__(max_group=max_group)
+
+    def _hold(self, decision: Decision) -> Decision:
+        return decision
+
+    def _record(self, units: list[list[Decision]]) -> list[Exception | None]:
+        return record_units(self._store, units)
 
 
 def _settle(done: Future[None], exc: Exception | None) -> None:

@@ -47,6 +47,12 @@ def _is_memory(url: URL) -> bool:
     return url.database in (None, "", ":memory:") or (url.query.get("mode") == "memory")
 
 
+def is_in_memory(url: str) -> bool:
+    """Whether `url` is an in-memory SQLite database, which no other process can open."""
+    parsed = parse_url(url)
+    return parsed.get_backend_name() == "sqlite" and _is_memory(parsed)
+
+
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:

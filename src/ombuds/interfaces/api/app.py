@@ -26,6 +26,7 @@ from ombuds.interfaces.api.auth import runtime_of
 from ombuds.interfaces.api.cases import router as cases_router
 from ombuds.interfaces.api.data_requests import router as data_requests_router
 from ombuds.interfaces.api.errors import ErrorOut, error_response, install_error_handlers
+from ombuds.interfaces.api.fast_submit import FastSubmit
 from ombuds.interfaces.api.ledger import router as ledger_router
 from ombuds.interfaces.api.limits import BodyLimit
 from ombuds.interfaces.api.metrics import HttpMetrics, Metrics
@@ -49,7 +50,10 @@ where `field` is the JSON path of the offending value (e.g. `items[3].text`) or 
 """
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, fast_submit: bool = True) -> FastAPI:
+    """The app; `fast_submit=False` leaves the submission routes to FastAPI (for tests
+    that compare both paths)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = Runtime(settings, metrics)
@@ -73,6 +77,9 @@ def create_app(settings: Settings) -> FastAPI:
     metrics = Metrics()
     app.state.metrics = metrics
     install_error_handlers(app)
+    # Innermost (added first): the two submission routes skip FastAPI's per-request work.
+    if fast_submit:
+        app.add_middleware(FastSubmit)
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
     app.add_middleware(RequestTimeout, timeout_s=settings.request_timeout_s)
     # Outermost: HTTP metrics and key use see 413s too.

@@ -116,9 +116,14 @@ def allow_async(*roles: Role) -> Callable[[Request], Awaitable[Caller]]:
     allowed = frozenset(roles)
 
     async def dependency(request: Request) -> Caller:
-        return _admit(await _authenticate_async(request), allowed)
+        return await admit_async(request, allowed)
 
     return dependency
+
+
+async def admit_async(request: Request, allowed: frozenset[Role]) -> Caller:
+    """The caller if its key is usable and its role allowed: 401 or 403 otherwise."""
+    return _admit(await _authenticate_async(request), allowed)
 
 
 def media_type(*accepted: str) -> Callable[[Request], Awaitable[None]]:

@@ -81,6 +81,11 @@ def _extra(item: ContentIn) -> dict[str, str]:
     summary="Decide one item inline",
 )
 async def submit(request: Request, item: ContentIn, _caller: Platform) -> dict[str, Any]:
+    return await decide_one(request, item)
+
+
+async def decide_one(request: Request, item: ContentIn) -> dict[str, Any]:
+    """`POST /v1/content` once the caller is admitted: here and in `fast_submit`."""
     content = _content(item)
     (decision,) = await runtime_of(request).decide([content])
     mark_if_out_of_scope(request, [decision])
@@ -94,6 +99,11 @@ async def submit(request: Request, item: ContentIn, _caller: Platform) -> dict[s
     summary="Decide up to 1,000 items, answered in order",
 )
 async def submit_batch(request: Request, batch: BatchIn, _caller: Platform) -> dict[str, Any]:
+    return await decide_batch(request, batch)
+
+
+async def decide_batch(request: Request, batch: BatchIn) -> dict[str, Any]:
+    """`POST /v1/content/batch` once the caller is admitted: here and in `fast_submit`."""
     # Every item is checked before any is decided: a bad item rejects the batch unwritten.
     contents = [_content(item, f"items[{i}].") for i, item in enumerate(batch.items)]
     decisions = await runtime_of(request).decide(contents)

@@ -110,12 +110,20 @@ async def _on_ombuds_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors: list[dict[str, Any]] = [dict(e) for e in exc.errors()]
+    return validation_response([dict(e) for e in exc.errors()])
+
+
+def malformed_json(reason: str) -> str:
+    return f"request body is not valid JSON: {reason}"
+
+
+def validation_response(errors: Sequence[Mapping[str, Any]]) -> JSONResponse:
+    """422 for pydantic's errors, from FastAPI's validation or a model's own."""
     first = errors[0] if errors else {"loc": (), "msg": "invalid request", "type": ""}
     if first.get("type") == "json_invalid":
         ctx = first.get("ctx")
         reason = ctx.get("error", "invalid JSON") if isinstance(ctx, dict) else "invalid JSON"
-        return error_response(422, "malformed_json", f"request body is not valid JSON: {reason}")
+        return error_response(422, "malformed_json", malformed_json(reason))
     more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
     message = f"{first['msg']}{more}"
     return error_response(422, "invalid_request", message, field_path(first.get("loc", ())))
@@ -129,9 +137,7 @@ async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
         # The framework's 400 for a body it cannot parse (JSON that is not UTF-8, broken
         # multipart): a 422 like any other malformed body, as the OpenAPI document says.
         if isinstance(exc.__cause__, UnicodeDecodeError):
-            return error_response(
-                422, "malformed_json", "request body is not valid JSON: not UTF-8"
-            )
+            return error_response(422, "malformed_json", malformed_json("not UTF-8"))
         return error_response(422, "invalid_request", f"body not parsable: {exc.detail}")
     code = _STATUS_CODES.get(exc.status_code, "http_error")
     return error_response(exc.status_code, code, str(exc.detail), None, exc.headers)
@@ -143,11 +149,26 @@ async def _on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(500, "internal", "internal error")
 
 
+_HANDLERS = (
+    (OmbudsError, _on_ombuds_error),
+    (RequestValidationError, _on_validation_error),
+    (HTTPException, _on_http_error),
+    (Exception, _on_unexpected),
+)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(OmbudsError, _on_ombuds_error)
-    app.add_exception_handler(RequestValidationError, _on_validation_error)
-    app.add_exception_handler(HTTPException, _on_http_error)
-    app.add_exception_handler(Exception, _on_unexpected)
+    for kind, handler in _HANDLERS:
+        app.add_exception_handler(kind, handler)
+
+
+async def respond_to(request: Request, exc: Exception) -> JSONResponse:
+    """The response the app's handlers give for `exc`, for code that answers outside the
+    framework's routing (the submission fast path): one error shape everywhere."""
+    for kind, handler in _HANDLERS:
+        if isinstance(exc, kind):
+            return await handler(request, exc)
+    raise exc  # unreachable: every exception is an Exception
 
 
 # What every route may answer besides its success, for the OpenAPI document.

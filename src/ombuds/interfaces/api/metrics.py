@@ -8,6 +8,8 @@ Gauges that describe the running engine (queue depth, index sizes) are read at s
 
 from __future__ import annotations
 
+from collections import Counter as Tally
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request, Response
@@ -128,6 +130,17 @@ class Metrics:
         self.decisions.labels(decision.action.value, decision.tier.value).inc()
         if decision.tier is Tier.INLINE:
             self.inline_latency.observe(decision.elapsed_us / 1e6)
+
+    def observe_many(self, decisions: Sequence[Decision]) -> None:
+        """`observe` for a submission's decisions: one counter update per (action, tier)."""
+        counts = Tally(
+            (d.action.value, d.tier.value) for d in decisions if d.reason is not Reason.OUT_OF_SCOPE
+        )
+        for (action, tier), n in counts.items():
+            self.decisions.labels(action, tier).inc(n)
+        for d in decisions:
+            if d.tier is Tier.INLINE and d.reason is not Reason.OUT_OF_SCOPE:
+                self.inline_latency.observe(d.elapsed_us / 1e6)
 
     def webhook_outcome(self, outcome: str) -> None:
         self.webhook_deliveries.labels(outcome).inc()

@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import anyio
 
@@ -21,7 +21,8 @@ from ombuds.engine import Engine
 from ombuds.engine.appeals import AppealDesk
 from ombuds.engine.loading import build_engine, load_rules
 from ombuds.engine.review import ReviewDesk
-from ombuds.engine.sinks import GroupCommitSink
+from ombuds.engine.sinks import GroupCommitBase, GroupCommitSink
+from ombuds.engine.writer_process import ProcessCommitSink
 from ombuds.interfaces.api.errors import ApiError
 from ombuds.interfaces.api.follow import Follower
 from ombuds.interfaces.api.key_cache import KeyCache
@@ -29,6 +30,7 @@ from ombuds.interfaces.api.key_use import KeyUse
 from ombuds.interfaces.api.metrics import Metrics, Snapshot
 from ombuds.interfaces.api.webhook_delivery import WebhookDispatcher
 from ombuds.records import Store
+from ombuds.records.database import is_in_memory
 from ombuds.settings import Settings
 
 log = logging.getLogger("ombuds.api")
@@ -47,7 +49,7 @@ class Runtime:
         self.metrics = metrics
         self._webhooks: WebhookDispatcher | None = None
         self._store: Store | None = None
-        self._writer: GroupCommitSink | None = None
+        self._writer: GroupCommitBase[Any] | None = None
         self._engine: Engine | None = None
         self.keys = KeyCache()
         self.key_use = KeyUse(settings.key_use_flush_s)
@@ -69,7 +71,7 @@ class Runtime:
             store = Store.open(self.settings.resolved_database_url())
             self._store = store
             self.key_use.start(store)
-            self._writer = GroupCommitSink(store)
+            self._writer = self._decision_writer(store)
             self._webhooks = self._dispatcher(store)
             if self.settings.follow_interval_s > 0:
                 # Before the build: it remembers the ledger head the engine is loaded from.
@@ -83,6 +85,12 @@ class Runtime:
         if self.follower is not None:
             self.follower.start()
         log.info("engine ready")
+
+    def _decision_writer(self, store: Store) -> GroupCommitBase[Any]:
+        url = self.settings.resolved_database_url()
+        if self.settings.decision_writer == "thread" or is_in_memory(url):
+            return GroupCommitSink(store)
+        return ProcessCommitSink(url)
 
     def _build(self, store: Store) -> Engine:
         return build_engine(
@@ -184,8 +192,7 @@ class Runtime:
 
     def _recorded(self, decisions: list[Decision]) -> list[Decision]:
         if self.metrics is not None:
-            for decision in decisions:
-                self.metrics.observe(decision)
+            self.metrics.observe_many(decisions)
         return decisions
 
     async def decide(self, contents: Sequence[Content]) -> list[Decision]:
