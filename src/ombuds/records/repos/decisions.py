@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ombuds.domain import Action, Decision, Evidence, Notice, Reason, Signal, Tier
@@ -16,6 +15,7 @@ from ombuds.records.ids import new_public_id
 from ombuds.records.ledger import Kind, append
 from ombuds.records.ledger.chain import decision_digest, root
 from ombuds.records.repos.common import Sessions, chunked
+from ombuds.records.repos.rows import insert_rows
 from ombuds.records.schema import DecisionRow, NoticeRow
 
 # Decisions arrive in bursts from the engine; one multi-row INSERT per batch keeps the
@@ -189,11 +189,6 @@ def decision_of_row(row: DecisionRow, notice: NoticeRow | None) -> Decision:
     )
 
 
-@cache
-def _inserts() -> tuple[Insert, Insert]:
-    return insert(DecisionRow), insert(NoticeRow)
-
-
 class DecisionRepository:
     def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
@@ -218,13 +213,13 @@ class DecisionRepository:
 
         try:
             with self._sessions.begin() as s:
-                # Core executemany on the session's connection: the ORM's bulk path
-                # costs more than the rows' own writing.
+                # The driver's executemany on the session's connection (`insert_rows`):
+                # the ORM's bulk path, and even Core's, cost more than the rows' writing.
                 connection = s.connection()
                 for chunk in chunked(rows, INSERT_BATCH):
-                    connection.execute(_inserts()[0], chunk)
+                    insert_rows(connection, DecisionRow.__table__, chunk)
                 for nchunk in chunked(list(notices.values()), INSERT_BATCH):
-                    connection.execute(_inserts()[1], nchunk)
+                    insert_rows(connection, NoticeRow.__table__, nchunk)
                 open_cases(s, decisions)
                 append(s, Kind.DECISIONS, actor=actor, subject=batch, payload=payload)
         except IntegrityError as exc:
