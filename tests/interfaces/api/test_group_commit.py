@@ -3,11 +3,16 @@ database refuses is answered 503 (nothing of it kept) while its neighbours are a
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
+
 from ombuds.errors import NotFoundError
+from ombuds.interfaces.api import runtime as runtime_module
+from ombuds.interfaces.api.runtime import Runtime
 from ombuds.records import Store
 
 from ...db_faults import POISON, decision_transactions, poisoned, write_locked
@@ -97,3 +102,24 @@ def test_every_answered_decision_is_readable_at_once(api: Api) -> None:
         got = api.client.get(f"/v1/decisions/{decision_id}", headers=api.as_("platform"))
         assert got.status_code == 200
         assert got.json()["decision_id"] == decision_id
+
+
+def test_a_large_submission_is_decided_in_a_thread_and_stored(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[str] = []
+    decide = Runtime._decide_in_thread
+
+    def spy(runtime: Runtime, contents: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return decide(runtime, contents)
+
+    monkeypatch.setattr(runtime_module, "_ON_LOOP_BYTES", 8)  # "large" from 9 bytes on
+    monkeypatch.setattr(Runtime, "_decide_in_thread", spy)
+    items = [
+        {"content_id": f"t{i}", "text": "zorbcoin giveaway", "attributes": EU} for i in range(3)
+    ]
+    r = api.client.post("/v1/content/batch", json={"items": items}, headers=api.as_("platform"))
+    assert r.status_code == 200, r.text
+    assert threads == ["AnyIO worker thread"]  # not the event loop's thread
+    assert all(durable(api.store, d["decision_id"]) for d in r.json()["decisions"])

@@ -39,9 +39,10 @@ T = TypeVar("T")
 # ~20 µs, so even a full batch of text blocks the loop for ~20 ms at most. In a thread it
 # would not serve more in the meantime (the GIL), only slower: each Hyperscan scan lets the
 # GIL go and must win it back from the loop (batches: 12.6k -> 18k msgs/s on the loop).
-# Submissions carrying large files go to a thread: decoding and hashing them is slower.
+# Submissions carrying more than ~1 MB of text or files go to a thread, so that one huge
+# submission cannot hold every other request for long.
 _ON_LOOP_ITEMS = 1_000
-_ON_LOOP_BYTES = 256 * 1024
+_ON_LOOP_BYTES = 1024 * 1024
 _CHANGE_BATCH = 2_000  # bank entries changed per hold of the engine lock
 
 
@@ -304,7 +305,7 @@ def settle_heap() -> None:
 
 
 def _small(contents: Sequence[Content]) -> bool:
-    size = sum(len(c.data) for c in contents if c.data is not None)
+    size = sum(len(c.data or b"") + len(c.text or "") for c in contents)
     return len(contents) <= _ON_LOOP_ITEMS and size <= _ON_LOOP_BYTES
 
 
