@@ -8,27 +8,14 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ombuds.domain import Action, Decision, Evidence, Notice, Reason, Signal, Tier
+from ombuds.domain import Action, Decision, Notice, Reason, Signal, Tier
 from ombuds.engine.wire import decision_from_wire, decision_to_wire
+
+from ..domain.test_evidence import evidence
 
 text = st.text(max_size=12)
 times = st.datetimes(
     min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
-)
-pairs = st.tuples(st.integers(0, 10_000), st.integers(0, 10_000))
-evidence = st.builds(
-    Evidence,
-    source=st.sampled_from(["bank", "lexicon"]),
-    name=text,
-    rule_id=text,
-    category=text,
-    signal_type=text,
-    distance=st.none() | st.integers(0, 256),
-    matched_text=st.lists(text, max_size=3).map(tuple),
-    spans=st.lists(pairs, max_size=3).map(tuple),
-    via=st.sampled_from(["", "ocr", "document"]),
-    transform=text,
-    boxes=st.lists(st.tuples(*[st.integers(0, 4096)] * 4), max_size=2).map(tuple),
 )
 signals = st.builds(Signal, text, text, st.none() | st.integers(0, 100))
 
