@@ -98,6 +98,10 @@ class Engine:
         if self._needs_deferred(content, decision, unscannable):
             assert self._deferred is not None
             self._deferred.schedule(content, decision, policies)
+        if self._deferred is not None:
+            # The deferred queue's bookkeeping rides on this thread rather than competing
+            # with it for the GIL from threads of its own (see ombuds/queue/pool.py).
+            self._deferred.pump()
         return decision
 
     @property

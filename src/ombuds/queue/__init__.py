@@ -1,4 +1,4 @@
-"""Deferred work: a small queue interface, an in-process worker pool by default."""
+"""Deferred work: a small queue interface; worker processes by default (pool.py)."""
 
 from ombuds.queue.base import Done, Job, JobOutcome, WorkQueue, queue_backend
 from ombuds.queue.synchronous import SynchronousQueue

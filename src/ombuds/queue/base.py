@@ -47,7 +47,16 @@ Callback = Callable[[Done], None]
 class WorkQueue(Protocol):
     """Runs jobs with a handler and reports each exactly once through `on_done`."""
 
+    # True when the handler runs in another process: work shipped with a job (such as a
+    # perceptual lookup against an index snapshot) then leaves the engine's process.
+    out_of_process: bool
+
     def submit(self, job: Job) -> None: ...
+
+    def maybe_pump(self) -> None:
+        """Called by the engine between decisions: a queue that does its bookkeeping in the
+        caller's thread (see pool.py) does a little of it here, without ever blocking."""
+        ...
 
     def depth(self) -> int:
         """Jobs accepted and not yet reported."""

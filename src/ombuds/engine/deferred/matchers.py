@@ -11,7 +11,7 @@ from typing import Any
 from ombuds.domain import Bank, Evidence
 from ombuds.engine.banks import EntryResolver
 from ombuds.matching.neartext import NearTextIndex
-from ombuds.matching.perceptual import PDQIndex
+from ombuds.matching.perceptual import ExportMark, PDQIndex, PerceptualMatch
 from ombuds.matching.signals.pdq import DEFAULT_THRESHOLD
 from ombuds.matching.text import TextMatcher, normalize
 
@@ -19,7 +19,11 @@ DEFAULT_SIMILARITY = 0.8
 
 
 class PerceptualMatcher:
-    """PDQ hashes (one per orientation) against the perceptual index, per-bank thresholds."""
+    """PDQ hashes (one per orientation) against the perceptual index, per-bank thresholds.
+
+    A hash the worker already looked up against an index export carries its hits; they are
+    reconciled with the live index instead of querying it (see exports.py for why).
+    """
 
     def __init__(self, index: PDQIndex, resolve: EntryResolver, banks: Mapping[str, Bank]):
         self.index = index
@@ -38,16 +42,23 @@ class PerceptualMatcher:
             DEFAULT_THRESHOLD if bank.threshold is None else bank.threshold
         )
 
+    def widest(self, banks: Collection[str]) -> int:
+        """The threshold a lookup for these banks needs: the widest of theirs."""
+        wanted = [b for b in banks if b in self._thresholds] or list(banks)
+        return max((self._threshold(b) for b in wanted), default=DEFAULT_THRESHOLD)
+
     def match(
         self, signals: Sequence[Mapping[str, Any]], banks: Collection[str], now: datetime
     ) -> list[Evidence]:
-        wanted = [b for b in banks if b in self._thresholds] or list(banks)
-        widest = max((self._threshold(b) for b in wanted), default=DEFAULT_THRESHOLD)
+        widest = self.widest(banks)
         best: dict[int, tuple[int, str]] = {}  # ref -> (distance, transform)
         for signal in signals:
             if signal["type"] != "pdq":
                 continue
-            for hit in self.index.query(signal["value"], threshold=widest):
+            hits = self._looked_up(signal, widest)
+            if hits is None:
+                hits = self.index.query(signal["value"], threshold=widest)
+            for hit in hits:
                 known = best.get(hit.ref)
                 if known is None or hit.distance < known[0]:
                     best[hit.ref] = (hit.distance, str(signal.get("transform", "")))
@@ -70,6 +81,15 @@ class PerceptualMatcher:
                     )
                 )
         return sorted(evidence, key=lambda e: (e.distance or 0, e.rule_id))
+
+    def _looked_up(self, signal: Mapping[str, Any], threshold: int) -> list[PerceptualMatch] | None:
+        """What the worker found against an index export (worker_lookup.py), as the index
+        stands now; None if it looked nothing up, or too narrowly since a bank was widened."""
+        lookup = signal.get("lookup")
+        if not isinstance(lookup, Mapping) or int(lookup.get("threshold", -1)) < threshold:
+            return None
+        mark = ExportMark.from_json(dict(lookup))
+        return self.index.reconcile(mark, lookup["hits"], str(signal["value"]), threshold)
 
 
 class NearTextMatcher:

@@ -5,6 +5,12 @@ memory with the job. When the worker answers, the evidence found inline and the 
 evidence are judged together, and the result is a new decision that points at the inline
 one (`supersedes`). It is stored and passed to `on_decision`, which is how a platform
 hears that "deliver" became "block".
+
+With worker processes (the `process` queue), the PDQ lookups run in the worker too, against
+an export of the index (exports.py), and `_done` only reconciles them with the live index:
+little work, none of it numpy, on the queue's reporting thread. Near-duplicate document
+lookups (MinHash) still run here: documents are rarer than images and the index smaller.
+`pump` lets the queue do its bookkeeping on the inline thread between decisions (pool.py).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any
 from ombuds.domain import Content, ContentKind, Decision, Policy, Signal, Tier
 from ombuds.engine.decide import Subject, decide, unscannable_verdict
 from ombuds.engine.deferred.analysis import DIHEDRAL, DOCUMENT, OCR, PDQ
+from ombuds.engine.deferred.exports import IndexExports
 from ombuds.engine.deferred.matchers import NearTextMatcher, PerceptualMatcher, text_evidence
 from ombuds.engine.sinks import DecisionSink
 from ombuds.engine.verdict import judge
@@ -25,7 +32,7 @@ from ombuds.matching.text import TextMatcher
 from ombuds.queue import Done, Job, JobOutcome, WorkQueue
 from ombuds.settings import Settings
 
-HANDLER = "ombuds.engine.deferred.analysis:handle"
+HANDLER = "ombuds.engine.deferred.worker_lookup:handle"
 Clock = Callable[[], Any]
 QueueFactory = Callable[[str, Callable[[Done], None]], WorkQueue]
 
@@ -76,6 +83,8 @@ class DeferredTier:
         self._lock = threading.Lock()
         self._pending: dict[str, _Pending] = {}
         self._queue = queue_factory(HANDLER, self._done)
+        # Lookups in the worker pay off only when the worker is another process.
+        self._exports = IndexExports(perceptual.index) if self._queue.out_of_process else None
 
     @property
     def perceptual(self) -> PerceptualMatcher:
@@ -101,14 +110,22 @@ class DeferredTier:
         pending = _Pending(Subject.of(content), inline, tuple(policies), time.perf_counter())
         with self._lock:
             self._pending[job_id] = pending
-        header = {
+        header: dict[str, Any] = {
             "job_id": job_id,
             "kind": content.kind.value,
             "analyses": sorted(analyses),
             "timeout_s": self._settings.deferred_timeout_s,
         }
+        export = self._exports.current() if self._exports and analyses & {PDQ, DIHEDRAL} else None
+        if export is not None:
+            banks = {b for p in policies for b in p.banks}
+            header["pdq_lookup"] = {**export, "threshold": self._perceptual.widest(banks)}
         self._queue.submit(Job(job_id, header, content.data))
         return True
+
+    def pump(self) -> None:
+        """Called between inline decisions: the queue may collect and hand out work here."""
+        self._queue.maybe_pump()
 
     def _done(self, done: Done) -> None:
         with self._lock:
@@ -174,6 +191,8 @@ class DeferredTier:
 
     def close(self) -> None:
         self._queue.close(wait=True)
+        if self._exports is not None:
+            self._exports.close()
 
 
 def _problem(done: Done) -> str:

@@ -48,6 +48,22 @@ class PerceptualMatch:
 
 
 @dataclass(frozen=True)
+class ExportMark:
+    """What `export_rows` wrote: rows [0, rows) of the store as laid out in `epoch` (a rebuild
+    renumbers rows and starts a new epoch). JSON-ready through `as_json`/`from_json`."""
+
+    epoch: int
+    rows: int
+
+    def as_json(self) -> dict[str, int]:
+        return {"epoch": self.epoch, "rows": self.rows}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, object]) -> ExportMark:
+        return cls(int(str(raw["epoch"])), int(str(raw["rows"])))
+
+
+@dataclass(frozen=True)
 class _View:
     """What a lookup reads: array references and bounds captured under the lock."""
 
@@ -73,6 +89,7 @@ class MultiIndexHashPDQIndex:
         self._n = 0
         self._live = 0
         self._table: MultiIndexTable | None = None
+        self._epoch = 0  # bumped by every rebuild: row numbers only hold within one epoch
 
     # -- construction -------------------------------------------------------------------
 
@@ -127,6 +144,7 @@ class MultiIndexHashPDQIndex:
             self._words, self._refs, self._alive = store_words, store_refs, store_alive
             self._n = self._live = n
             self._table = table
+            self._epoch += 1
 
     # -- writes -------------------------------------------------------------------------
 
@@ -248,6 +266,50 @@ class MultiIndexHashPDQIndex:
         """Read a snapshot and rebuild the table; a bad file raises ConfigError naming it."""
         words, refs = snapshot.read(Path(path))
         return cls.build(words, refs, **kwargs)
+
+    # -- lookups in another process ---------------------------------------------------------
+
+    def export_rows(self, path: Path) -> ExportMark:
+        """Write the live rows for a lookup elsewhere (a deferred worker): a snapshot file
+        whose refs are row numbers. `reconcile` turns what such a lookup found into refs as
+        of the moment it is called, so entries removed or added since are accounted for."""
+        with self._write_lock:
+            n = self._n
+            rows = np.flatnonzero(self._alive[:n]).astype(np.int64)
+            words = self._words[rows]  # a copy: the file is written outside the lock
+            mark = ExportMark(self._epoch, n)
+        snapshot.write(Path(path), words, rows, {"rows_of": mark.as_json()}, durable=False)
+        return mark
+
+    def rows_since(self, mark: ExportMark) -> int | None:
+        """Rows added since the export (None if a rebuild has renumbered them since)."""
+        with self._lock:
+            return self._n - mark.rows if self._epoch == mark.epoch else None
+
+    def reconcile(
+        self, mark: ExportMark, found: Sequence[Sequence[int]], hash_hex: str, threshold: int
+    ) -> list[PerceptualMatch] | None:
+        """The matches a live `query(hash_hex, threshold)` would return, from `found`, the
+        (row, distance) pairs a lookup against `export_rows`'s file returned: rows removed
+        since are dropped, rows added since are scanned here (usually none, so no numpy
+        work). None if the rows have been renumbered since: query the live index instead."""
+        with self._lock:
+            if self._epoch != mark.epoch:
+                return None
+            words, refs, alive, n = self._words, self._refs, self._alive, self._n
+        best: dict[int, int] = {}
+        for row, distance in found:
+            if distance <= threshold and row < mark.rows and alive[row]:
+                ref = int(refs[row])
+                best[ref] = min(distance, best.get(ref, distance))
+        if n > mark.rows:
+            _, rows, dist = brute_force(words[mark.rows : n], parse_hex(hash_hex), threshold)
+            rows = rows + mark.rows
+            keep = alive[rows]
+            for ref, distance in zip(refs[rows[keep]].tolist(), dist[keep].tolist(), strict=True):
+                best[ref] = min(distance, best.get(ref, distance))
+        ordered = sorted(best.items(), key=lambda item: (item[1], item[0]))
+        return [PerceptualMatch(ref=ref, distance=distance) for ref, distance in ordered]
 
 
 PDQIndex = MultiIndexHashPDQIndex

@@ -38,8 +38,19 @@ def _crc(array: npt.NDArray[Any]) -> int:
     return zlib.crc32(_bytes(array))
 
 
-def write(path: Path, words: Words, refs: npt.NDArray[np.int64]) -> None:
-    """Write atomically: a temporary file in the same directory, fsynced, then renamed."""
+def write(
+    path: Path,
+    words: Words,
+    refs: npt.NDArray[np.int64],
+    meta: dict[str, Any] | None = None,
+    *,
+    durable: bool = True,
+) -> None:
+    """Write atomically: a temporary file in the same directory, fsynced, then renamed.
+
+    `meta` (JSON) is kept in the header for whoever reads the file; `durable=False` skips the
+    fsync, for files that only live as long as this process (a lost one is just rewritten).
+    """
     arrays = {
         "words": np.ascontiguousarray(words, dtype="<u8"),
         "refs": np.ascontiguousarray(refs, dtype="<i8"),
@@ -49,13 +60,14 @@ def write(path: Path, words: Words, refs: npt.NDArray[np.int64]) -> None:
     specs: dict[str, dict[str, Any]] = {}
     for name, arr in arrays.items():
         specs[name] = {"dtype": arr.dtype.str, "shape": list(arr.shape), "crc32": _crc(arr)}
-    probe = json.dumps({"format": FORMAT, "version": VERSION, "arrays": specs}).encode()
+    extra = {"meta": meta} if meta else {}
+    probe = json.dumps({"format": FORMAT, "version": VERSION, "arrays": specs, **extra}).encode()
     data_start = -(-(16 + len(probe) + 200) // _ALIGN) * _ALIGN
     offset = data_start
     for name, arr in arrays.items():
         specs[name]["offset"] = offset
         offset += -(-arr.nbytes // _ALIGN) * _ALIGN
-    header = json.dumps({"format": FORMAT, "version": VERSION, "arrays": specs}).encode()
+    header = json.dumps({"format": FORMAT, "version": VERSION, "arrays": specs, **extra}).encode()
     header = header.ljust(data_start - 16)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -67,7 +79,8 @@ def write(path: Path, words: Words, refs: npt.NDArray[np.int64]) -> None:
                 f.write(_bytes(arr))
             f.truncate(offset)
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
