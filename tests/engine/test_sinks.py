@@ -171,18 +171,3 @@ def test_a_caller_that_gives_up_does_not_stop_the_writer(store: Store, make_sink
     # Decided is decided: the abandoned caller's decision is stored all the same.
     assert stored(store, "abandoned")
     assert stored(store, "next")
-
-
-def test_a_unit_of_its_own_neither_joins_nor_waits_for_what_the_thread_holds(
-    store: Store, make_sink: MakeSink
-) -> None:
-    sink = make_sink(store)
-    try:
-        sink.accept(decision("held"))  # a submission in progress on this thread
-        own = sink.commit_unit([decision("deferred")])
-        own.result(timeout=30)
-        assert stored(store, "deferred") and not stored(store, "held")
-        sink.flush()  # the submission's unit is still whole
-        assert stored(store, "held")
-    finally:
-        sink.close()

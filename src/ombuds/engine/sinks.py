@@ -6,7 +6,7 @@ import logging
 import threading
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
@@ -25,22 +25,6 @@ class DecisionSink(Protocol):
 
     def flush(self) -> None: ...
 
-    def commit_unit(self, decisions: Sequence[Decision]) -> Future[None]:
-        """Write `decisions` apart from anything accepted; resolved once durable."""
-        ...
-
-
-def _written(write: Callable[[], None]) -> Future[None]:
-    """A sink that writes at once: the outcome as an already settled Future."""
-    done: Future[None] = Future()
-    try:
-        write()
-    except Exception as exc:
-        done.set_exception(exc)
-    else:
-        done.set_result(None)
-    return done
-
 
 class MemorySink:
     """Keeps decisions in a list: for tests and for callers that store elsewhere."""
@@ -53,9 +37,6 @@ class MemorySink:
 
     def flush(self) -> None:
         return None
-
-    def commit_unit(self, decisions: Sequence[Decision]) -> Future[None]:
-        return _written(lambda: self.decisions.extend(decisions))
 
 
 class StoreSink:
@@ -83,9 +64,6 @@ class StoreSink:
             pending, self._pending = self._pending, []
         if pending:
             self._store.record_decisions(pending)
-
-    def commit_unit(self, decisions: Sequence[Decision]) -> Future[None]:
-        return _written(lambda: self._store.record_decisions(list(decisions)))
 
 
 @dataclass(slots=True)
@@ -149,15 +127,7 @@ class GroupCommitBase(ABC, Generic[T]):
 
     def commit(self) -> Future[None]:
         """The calling thread's held decisions as one unit; resolved once durable."""
-        return self._enqueue(_Unit(self._held.pop(threading.get_ident(), [])))
-
-    def commit_unit(self, decisions: Sequence[Decision]) -> Future[None]:
-        """`decisions` as a unit of their own, whatever the calling thread holds: for work
-        that finishes on a thread in the middle of another submission (deferred results
-        collected between inline decisions), which must neither wait nor join that unit."""
-        return self._enqueue(_Unit([self._hold(d) for d in decisions]))
-
-    def _enqueue(self, unit: _Unit[T]) -> Future[None]:
+        unit = _Unit(self._held.pop(threading.get_ident(), []))
         if not unit.items:
             unit.done.set_result(None)
             return unit.done
