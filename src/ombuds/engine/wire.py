@@ -63,7 +63,7 @@ def decision_to_wire(d: Decision) -> list[Any]:
         d.elapsed_us,
         d.category,
         d.policy,
-        [e.as_dict() for e in d.evidence] if d.evidence else [],
+        [e.as_dict() for e in d.evidence],
         list(d.signal_types),
         [[s.signal_type, s.value, s.quality] for s in d.signals],
         None if d.notice is None else notice_to_wire(d.notice),

@@ -130,12 +130,17 @@ def media_type(*accepted: str) -> Callable[[Request], Awaitable[None]]:
     """A dependency answering 415 unless the body's Content-Type is one of `accepted`."""
 
     async def dependency(request: Request) -> None:
-        given = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if given not in accepted:
-            raise ApiError(
-                415,
-                "unsupported_media_type",
-                f"Content-Type must be {' or '.join(accepted)}, not {given or 'missing'}",
-            )
+        check_media_type(request, accepted)
 
     return dependency
+
+
+def check_media_type(request: Request, accepted: tuple[str, ...]) -> None:
+    """415 unless the body's Content-Type is one of `accepted`."""
+    given = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if given not in accepted:
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"Content-Type must be {' or '.join(accepted)}, not {given or 'missing'}",
+        )

@@ -165,10 +165,9 @@ def install_error_handlers(app: FastAPI) -> None:
 async def respond_to(request: Request, exc: Exception) -> JSONResponse:
     """The response the app's handlers give for `exc`, for code that answers outside the
     framework's routing (the submission fast path): one error shape everywhere."""
-    for kind, handler in _HANDLERS:
-        if isinstance(exc, kind):
-            return await handler(request, exc)
-    raise exc  # unreachable: every exception is an Exception
+    # The last kind is Exception, so there is always one.
+    handler = next(handler for kind, handler in _HANDLERS if isinstance(exc, kind))
+    return await handler(request, exc)
 
 
 # What every route may answer besides its success, for the OpenAPI document.

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ombuds.interfaces.api.auth import admit_async
+from ombuds.interfaces.api.auth import admit_async, check_media_type
 from ombuds.interfaces.api.content import decide_batch, decide_one
 from ombuds.interfaces.api.errors import (
     ApiError,
@@ -68,13 +68,7 @@ class FastSubmit:
 async def _admitted(request: Request, model: type[BaseModel]) -> Any:
     """The body as `model`, once the media type and the caller are checked (in that order,
     as the routes' dependencies do); a body is never parsed for an unknown caller."""
-    given = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if given != "application/json":
-        raise ApiError(
-            415,
-            "unsupported_media_type",
-            f"Content-Type must be application/json, not {given or 'missing'}",
-        )
+    check_media_type(request, ("application/json",))
     await admit_async(request, _PLATFORM)
     body = await request.body()
     # json.loads then validation, as FastAPI does, so malformed bodies get the same words.

@@ -124,22 +124,16 @@ class Metrics:
             self.webhook_deliveries.labels(outcome)
 
     def observe(self, decision: Decision) -> None:
-        """Count a decision; an out-of-scope one is not a decision worth a trace."""
-        if decision.reason is Reason.OUT_OF_SCOPE:
-            return
-        self.decisions.labels(decision.action.value, decision.tier.value).inc()
-        if decision.tier is Tier.INLINE:
-            self.inline_latency.observe(decision.elapsed_us / 1e6)
+        self.observe_many((decision,))
 
     def observe_many(self, decisions: Sequence[Decision]) -> None:
-        """`observe` for a submission's decisions: one counter update per (action, tier)."""
-        counts = Tally(
-            (d.action.value, d.tier.value) for d in decisions if d.reason is not Reason.OUT_OF_SCOPE
-        )
-        for (action, tier), n in counts.items():
+        """Count decisions, one counter update per (action, tier); out-of-scope ones are not
+        decisions worth a trace."""
+        traced = [d for d in decisions if d.reason is not Reason.OUT_OF_SCOPE]
+        for (action, tier), n in Tally((d.action.value, d.tier.value) for d in traced).items():
             self.decisions.labels(action, tier).inc(n)
-        for d in decisions:
-            if d.tier is Tier.INLINE and d.reason is not Reason.OUT_OF_SCOPE:
+        for d in traced:
+            if d.tier is Tier.INLINE:
                 self.inline_latency.observe(d.elapsed_us / 1e6)
 
     def webhook_outcome(self, outcome: str) -> None:
