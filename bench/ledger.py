@@ -23,13 +23,22 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from ombuds.domain import Action, Decision, Evidence, Notice, Reason, Tier
 from ombuds.records import Store
+from ombuds.records.ledger.chain import EPOCH
 from ombuds.records.repos.cases import open_cases
-from ombuds.records.repos.decisions import _decision_values, _ledgered, _notice_values
+from ombuds.records.repos.decision_records import (
+    DECISION_COLUMNS,
+    DECISION_FIELDS,
+    NOTICE_COLUMNS,
+    NOTICE_FIELDS,
+    case_openings,
+    decision_record,
+    decision_rows,
+)
+from ombuds.records.repos.rows import insert_rows
 from ombuds.records.schema import DecisionRow, NoticeRow
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -67,14 +76,23 @@ def decision(n: int) -> Decision:
     )
 
 
+def _plain(values: list[object], at: int) -> list[object]:
+    """A record's values as row values (the time as a datetime), without a digest."""
+    row = list(values)
+    row[at] = EPOCH + timedelta(microseconds=row[at])  # type: ignore[arg-type]
+    return row
+
+
 def without_ledger(store: Store, decisions: Sequence[Decision]) -> None:
+    records = [decision_record(d) for d in decisions]
+    at, notice_at = DECISION_FIELDS.index("created_at"), NOTICE_FIELDS.index("created_at")
+    rows = [[*_plain(d, at), None, None] for d, _n in records]
+    notices = [_plain(n, notice_at) for _d, n in records if n is not None]
     with Session(store.engine) as s, s.begin():
         connection = s.connection()
-        connection.execute(insert(DecisionRow), [_decision_values(d) for d in decisions])
-        notices = [_notice_values(d.notice) for d in decisions if d.notice is not None]
-        if notices:
-            connection.execute(insert(NoticeRow), notices)
-        open_cases(s, decisions)
+        insert_rows(connection, DecisionRow.__table__, DECISION_COLUMNS, rows)
+        insert_rows(connection, NoticeRow.__table__, NOTICE_COLUMNS, notices)
+        open_cases(s, case_openings(records))
 
 
 def with_ledger(store: Store, decisions: Sequence[Decision]) -> None:
@@ -93,11 +111,10 @@ def timed(store: Store, how: str, batches: int, size: int) -> float:
 
 def digest_only(size: int, repeats: int = 20) -> float:
     """Microseconds per decision spent digesting and building the entry, in Python alone."""
-    batch = [decision(next(_ids)) for _ in range(size)]
-    notices = {d.decision_id: _notice_values(d.notice) for d in batch if d.notice}
+    records = [decision_record(decision(next(_ids))) for _ in range(size)]
     t0 = time.perf_counter()
     for _ in range(repeats):
-        _ledgered(batch, notices, "db_bench")
+        decision_rows(records, "db_bench")
     return (time.perf_counter() - t0) / (repeats * size) * 1e6
 
 

@@ -1,7 +1,7 @@
 """The vocabulary of design.md as plain, immutable values. Depends on nothing else in Ombuds."""
 
 from ombuds.domain.bank import Bank, BankEntry
-from ombuds.domain.case import Case, CaseStatus, Outcome, needs_review
+from ombuds.domain.case import Case, CaseStatus, Outcome, needs_review, opens_case
 from ombuds.domain.content import AttributeValue, Content, ContentKind
 from ombuds.domain.decision import Action, Decision, Evidence, Notice, Reason, Tier
 from ombuds.domain.lexicon import Lexicon, LexiconRule, RuleKind
@@ -29,4 +29,5 @@ __all__ = [
     "Signal",
     "Tier",
     "needs_review",
+    "opens_case",
 ]

@@ -39,7 +39,12 @@ _STATUS = {
 def needs_review(decision: Decision) -> bool:
     """Whether a stored decision opens a case: its action is review, whatever the tier or
     reason (a match whose category the policy reviews, or content nobody could read)."""
-    return decision.action is Action.REVIEW and decision.reason is not Reason.OUT_OF_SCOPE
+    return opens_case(decision.action, decision.reason)
+
+
+def opens_case(action: Action, reason: Reason) -> bool:
+    """`needs_review` for a decision's action and reason alone."""
+    return action is Action.REVIEW and reason is not Reason.OUT_OF_SCOPE
 
 
 @dataclass(frozen=True, slots=True)

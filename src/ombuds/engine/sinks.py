@@ -6,7 +6,7 @@ import logging
 import threading
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
@@ -74,16 +74,19 @@ class _Unit(Generic[T]):
     done: Future[None] = field(default_factory=Future)
 
 
-def record_units(store: Store, units: Sequence[Sequence[Decision]]) -> list[Exception | None]:
-    """Record every unit in one transaction; if that fails, each unit in one of its own, so
-    only a unit that cannot be written fails. One outcome per unit (None: recorded)."""
+def record_units(
+    write: Callable[[list[T]], None], units: Sequence[Sequence[T]]
+) -> list[Exception | None]:
+    """Have `write` record every unit in one transaction; if that fails, each unit in one
+    of its own, so only a unit that cannot be written fails. One outcome per unit (None:
+    recorded)."""
     try:
-        store.record_decisions([d for unit in units for d in unit])
+        write([d for unit in units for d in unit])
     except Exception as exc:
         if len(units) == 1:
             log.error("%d decisions not recorded: %s", len(units[0]), exc)
             return [exc]
-        return [record_units(store, [unit])[0] for unit in units]
+        return [record_units(write, [unit])[0] for unit in units]
     return [None] * len(units)
 
 
@@ -191,7 +194,7 @@ class GroupCommitSink(GroupCommitBase[Decision]):
         return decision
 
     def _record(self, units: list[list[Decision]]) -> list[Exception | None]:
-        return record_units(self._store, units)
+        return record_units(self._store.record_decisions, units)
 
 
 def _settle(done: Future[None], exc: Exception | None) -> None:

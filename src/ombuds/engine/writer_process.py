@@ -4,10 +4,12 @@ Recording a decision is mostly Python (row values, digests, the driver's paramet
 binding). Done by a thread of the request process, it competes for that process's GIL
 with the event loop, and every call that lets the GIL go (a Hyperscan scan, a SQLite step)
 then waits to take it back: measured, a 15 µs scan took ~213 µs in the server. Here the
-request process only encodes each decision on the caller's thread (`engine.wire`, a few
-µs), and its writer thread hands each group over a pipe and waits for the answer without
-the GIL. The child records with the same `record_units` as the in-process sink, so the
-outcome per unit, the transactions and the ledger entries are the same.
+request process only turns each decision into its record form on the caller's thread
+(`records.repos.decision_records`: plain lists, what the digest covers and the rows are
+made of, so the child never rebuilds a Decision), and its writer thread hands each group
+over a pipe as JSON and waits for the answer without the GIL. The child records with the
+same `record_units` as the in-process sink, so the outcome per unit, the transactions and
+the ledger entries are the same.
 
 If the child dies, the units it was writing fail with UnavailableError (they may or may
 not be recorded: the caller answers 503 and the platform retries, which makes new
@@ -27,7 +29,7 @@ from typing import Any
 from ombuds import errors
 from ombuds.domain import Decision
 from ombuds.engine.sinks import GroupCommitBase, record_units
-from ombuds.engine.wire import decision_from_wire, decision_to_wire
+from ombuds.records.repos.decision_records import decision_record
 
 log = logging.getLogger("ombuds.engine")
 _START_TIMEOUT_S = 60.0
@@ -50,7 +52,7 @@ class ProcessCommitSink(GroupCommitBase[list[Any]]):
         return None if self._process is None else self._process.pid
 
     def _hold(self, decision: Decision) -> list[Any]:
-        return decision_to_wire(decision)
+        return decision_record(decision)
 
     def _record(self, units: list[list[list[Any]]]) -> list[Exception | None]:
         conn = self._conn if self._conn is not None else self._start()
@@ -132,8 +134,7 @@ def writer_main(conn: Connection, database_url: str) -> None:
                 return
             if not frame:
                 return
-            units = [[decision_from_wire(w) for w in unit] for unit in json.loads(frame)]
-            outcomes = record_units(store, units)
+            outcomes = record_units(store.record_records, json.loads(frame))
             conn.send_bytes(json.dumps([_outcome_of(e) for e in outcomes]).encode())
     finally:
         store.close()

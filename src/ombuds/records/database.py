@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from ombuds.errors import ConfigError, MissingExtraError
+from ombuds.records.json_text import encoder
 
 # Alembic resolves "package:folder" through importlib.resources, so migrations ship in the wheel.
 SCRIPT_LOCATION = "ombuds.records:migrations"
@@ -68,7 +69,8 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 def create_store_engine(url: str) -> Engine:
     """An engine for `url`, with the SQLite file's folder created; raises ConfigError."""
     parsed = parse_url(url)
-    kwargs: dict[str, Any] = {}
+    # The JSON columns' text as json.dumps gives it, at a third of the cost per value.
+    kwargs: dict[str, Any] = {"json_serializer": encoder()}
     if parsed.get_backend_name() == "sqlite":
         if _is_memory(parsed):
             # One shared connection, or each pooled connection would see its own empty db.

@@ -11,23 +11,25 @@ from sqlalchemy import text
 from ombuds.errors import ConflictError
 from ombuds.records import Store
 from ombuds.records.ledger import Kind
-from ombuds.records.ledger.chain import root
-from ombuds.records.repos.decisions import (
+from ombuds.records.ledger.chain import decision_digest, root
+from ombuds.records.repos.decision_records import (
     DECISION_FIELDS,
     NOTICE_FIELDS,
-    _decision_values,
-    notice_values,
-    values_digest,
+    decision_record,
 )
+from ombuds.records.schema import DecisionRow, NoticeRow
 
 from .conftest import MakeDecision
 
 
 def test_the_digest_covers_every_recorded_value(make_decision: MakeDecision) -> None:
-    d = make_decision(1)
-    assert d.notice is not None
-    assert tuple(_decision_values(d)) == DECISION_FIELDS
-    assert tuple(notice_values(d.notice)) == NOTICE_FIELDS
+    decision, notice = decision_record(make_decision(1))
+    assert (len(decision), len(notice)) == (len(DECISION_FIELDS), len(NOTICE_FIELDS))
+    # Every column is digested, but the ledger's own (the digest, and which batches
+    # recorded and purged the row).
+    ledger_own = {"digest", "ledger_batch", "purge_batch"}
+    assert set(DecisionRow.__table__.c.keys()) - set(DECISION_FIELDS) == ledger_own
+    assert set(NoticeRow.__table__.c.keys()) == set(NOTICE_FIELDS)
 
 
 def test_one_entry_per_batch_with_counts_and_a_root(
@@ -54,7 +56,7 @@ def test_one_entry_per_batch_with_counts_and_a_root(
     assert root([digest for _, digest in rows]) == first.payload["root"]
     d0 = batch[0]
     assert d0.notice is not None
-    expected = values_digest(_decision_values(d0), notice_values(d0.notice))
+    expected = decision_digest(*decision_record(d0))
     assert dict(rows)["d000000"] == expected
     assert store.verify_ledger().decisions_checked == 8
 

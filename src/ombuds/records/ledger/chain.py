@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ombuds.records.json_text import encoder
+
 # The prev_digest of the first entry: 64 zeros, so every entry has the same shape.
 GENESIS = "0" * 64
 
@@ -29,18 +31,14 @@ def iso(when: datetime) -> str:
     return when.isoformat(timespec="microseconds")
 
 
-_ENCODER = json.JSONEncoder(
-    sort_keys=True,
-    separators=(",", ":"),
-    ensure_ascii=False,
-    allow_nan=False,
-    default=_default,
+_ENCODE = encoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_default
 )
 
 
 def canonical(value: Any) -> bytes:
     """The canonical encoding of a JSON value (datetimes allowed, as UTC strings)."""
-    return _ENCODER.encode(value).encode("utf-8")
+    return _ENCODE(value).encode("utf-8")
 
 
 def plain(value: Any) -> Any:
@@ -86,24 +84,25 @@ def root(digests: Sequence[str]) -> str:
     return h.hexdigest()
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
+
+
+def micros(when: datetime) -> int:
+    """A time as integer microseconds since the epoch: exact, whatever its zone."""
+    return (when - EPOCH) // _MICROSECOND
 
 
 def _micros(value: object) -> int:
     if isinstance(value, datetime):
-        return (value - _EPOCH) // _MICROSECOND
+        return micros(value)
     raise TypeError(f"{type(value).__name__} is not canonical JSON")
 
 
 # Decisions are digested tens of thousands of times a second: times become integer
 # microseconds since the epoch (exact, and cheaper than ISO text), fields go in a list.
-_DECISION_ENCODER = json.JSONEncoder(
-    sort_keys=True,
-    separators=(",", ":"),
-    ensure_ascii=False,
-    allow_nan=False,
-    default=_micros,
+_ENCODE_DECISION = encoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_micros
 )
 
 
@@ -111,4 +110,4 @@ def decision_digest(decision: Sequence[Any], notice: Sequence[Any] | None) -> st
     """The digest of one decision's recorded values (and its notice's), in a fixed field
     order: a list, not an object, so no keys are sorted or repeated per decision.
     """
-    return sha256_hex(_DECISION_ENCODER.encode([decision, notice]).encode("utf-8"))
+    return sha256_hex(_ENCODE_DECISION([decision, notice]).encode("utf-8"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,9 +22,10 @@ from ombuds.records.accountability_schema import AppealRow
 from ombuds.records.ids import new_public_id
 from ombuds.records.ledger import Kind, Record, append, append_many
 from ombuds.records.repos.common import Sessions
-from ombuds.records.repos.decisions import ledgered_rows
+from ombuds.records.repos.decision_records import decision_record
+from ombuds.records.repos.decisions import write_records
 from ombuds.records.repos.notices import notice_record
-from ombuds.records.schema import BankEntryRow, BankRow, CaseRow, DecisionRow
+from ombuds.records.schema import BankEntryRow, BankRow, CaseRow
 from ombuds.records.types import utcnow
 
 # What a reversal adds to the tags of the bank entries behind the reversed decision.
@@ -127,8 +128,7 @@ def _reverse(
     # Recorded as any decision batch is: the row keeps its digest and the ledger entry
     # commits to it, so verification covers reversals like engine decisions.
     batch = new_public_id("db")
-    values, payload = ledgered_rows([reversal], {}, batch)
-    s.execute(insert(DecisionRow), values)
+    payload = write_records(s, [decision_record(reversal)], batch)
     records = _close_cases(s, row.decision_id, actor, row.public_id)
     tag = f"{REVERSED_TAG}:{row.public_id}"
     disabled, states = _tag_entries(s, disable, tag, disable=True, actor=actor)

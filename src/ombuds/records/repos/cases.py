@@ -7,7 +7,6 @@ a review decision is never stored without its case.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -20,38 +19,40 @@ from ombuds.domain import (
     Outcome,
     Reason,
     Tier,
-    needs_review,
 )
 from ombuds.errors import ConflictError, InputError, NotFoundError
 from ombuds.records.ids import new_public_id
 from ombuds.records.ledger import Kind, append
 from ombuds.records.repos.common import Sessions, chunked
-from ombuds.records.repos.decisions import INSERT_BATCH, ledgered_rows, notice_values
-from ombuds.records.schema import CaseRow, DecisionRow, NoticeRow
+from ombuds.records.repos.decision_records import CaseOpening, decision_record
+from ombuds.records.repos.decisions import INSERT_BATCH, write_records
+from ombuds.records.schema import CaseRow, DecisionRow
 from ombuds.records.types import utcnow
 
 
-def _case_values(d: Decision) -> dict[str, Any]:
-    return {
-        "public_id": new_public_id("case"),
-        "decision_id": d.decision_id,
-        "content_id": d.content_id,
-        "policy": d.policy,
-        "category": d.category,
-        "status": CaseStatus.OPEN.value,
-        "opened_at": d.created_at,
-        "decided_at": None,
-        "decided_by": "",
-        "reason": "",
-        "bank": None,
-    }
-
-
-def open_cases(session: Session, decisions: Sequence[Decision]) -> None:
-    """Open a case for each decision that needs review, in the caller's transaction."""
-    reviewed = [d for d in decisions if needs_review(d)]
-    for batch in chunked(reviewed, INSERT_BATCH):
-        session.execute(insert(CaseRow), [_case_values(d) for d in batch])
+def open_cases(session: Session, openings: Sequence[CaseOpening]) -> None:
+    """Open a case for each decision that needs review (`case_openings` of their records),
+    in the caller's transaction."""
+    for batch in chunked(openings, INSERT_BATCH):
+        session.execute(
+            insert(CaseRow),
+            [
+                {
+                    "public_id": new_public_id("case"),
+                    "decision_id": decision_id,
+                    "content_id": content_id,
+                    "policy": policy,
+                    "category": category,
+                    "status": CaseStatus.OPEN.value,
+                    "opened_at": at,
+                    "decided_at": None,
+                    "decided_by": "",
+                    "reason": "",
+                    "bank": None,
+                }
+                for decision_id, content_id, policy, category, at in batch
+            ],
+        )
 
 
 def _select() -> Select[CaseRow, DecisionRow]:
@@ -170,12 +171,6 @@ def _check_outcome_decision(decision: Decision, case: Case) -> None:
 
 def _record_outcome(s: Session, decision: Decision, actor: str) -> None:
     """A case outcome's decision, recorded as any decision batch is (digest, ledger entry)."""
-    notices = (
-        {} if decision.notice is None else {decision.decision_id: notice_values(decision.notice)}
-    )
     batch = new_public_id("db")
-    values, payload = ledgered_rows([decision], notices, batch)
-    s.execute(insert(DecisionRow), values)
-    if notices:
-        s.execute(insert(NoticeRow), list(notices.values()))
+    payload = write_records(s, [decision_record(decision)], batch)
     append(s, Kind.DECISIONS, actor=actor, subject=batch, payload=payload)

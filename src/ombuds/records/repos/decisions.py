@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ombuds.domain import Action, Decision, Evidence, Notice, Reason, Signal, Tier
 from ombuds.errors import ConflictError, NotFoundError
 from ombuds.records.ids import new_public_id
 from ombuds.records.ledger import Kind, append
-from ombuds.records.ledger.chain import decision_digest, root
+from ombuds.records.ledger.chain import decision_digest
 from ombuds.records.repos.common import Sessions, chunked
+from ombuds.records.repos.decision_records import (
+    DECISION_COLUMNS,
+    DECISION_FIELDS,
+    NOTICE_COLUMNS,
+    NOTICE_FIELDS,
+    case_openings,
+    check_records,
+    decision_record,
+    decision_rows,
+)
 from ombuds.records.repos.rows import insert_rows
 from ombuds.records.schema import DecisionRow, NoticeRow
 
@@ -23,73 +33,8 @@ from ombuds.records.schema import DecisionRow, NoticeRow
 INSERT_BATCH = 2_000
 
 
-def signal_to_json(signal: Signal) -> dict[str, Any]:
-    return {"type": signal.signal_type, "value": signal.value, "quality": signal.quality}
-
-
 def signal_from_json(data: dict[str, Any]) -> Signal:
     return Signal(data["type"], data["value"], data.get("quality"))
-
-
-def _decision_values(d: Decision) -> dict[str, Any]:
-    return {
-        "decision_id": d.decision_id,
-        "content_id": d.content_id,
-        "author_id": d.author_id,
-        "conversation_id": d.conversation_id,
-        "content_kind": d.content_kind,
-        "action": d.action.value,
-        "reason": d.reason.value,
-        "tier": d.tier.value,
-        "category": d.category,
-        "policy": d.policy,
-        "evidence": [e.as_dict() for e in d.evidence],
-        "signal_types": list(d.signal_types),
-        "signals": [signal_to_json(s) for s in d.signals],
-        "created_at": d.created_at,
-        "elapsed_us": d.elapsed_us,
-        "supersedes": d.supersedes,
-        "detail": d.detail,
-        "extra": dict(d.extra),
-    }
-
-
-# What a decision's digest covers: every value recorded for it, read back by these names.
-DECISION_FIELDS = (
-    "decision_id",
-    "content_id",
-    "author_id",
-    "conversation_id",
-    "content_kind",
-    "action",
-    "reason",
-    "tier",
-    "category",
-    "policy",
-    "evidence",
-    "signal_types",
-    "signals",
-    "created_at",
-    "elapsed_us",
-    "supersedes",
-    "detail",
-    "extra",
-)
-NOTICE_FIELDS = (
-    "notice_id",
-    "decision_id",
-    "content_id",
-    "author_id",
-    "action",
-    "category",
-    "policy",
-    "ground",
-    "automated_detection",
-    "automated_decision",
-    "matched",
-    "how_to_appeal",
-    "created_at",
-)
 
 
 def row_digest(row: DecisionRow, notice: NoticeRow | None) -> str:
@@ -100,51 +45,19 @@ def row_digest(row: DecisionRow, notice: NoticeRow | None) -> str:
     )
 
 
-def values_digest(values: dict[str, Any], notice: dict[str, Any] | None) -> str:
-    """The digest of a decision about to be recorded, from its row values (and its notice's)."""
-    return decision_digest(
-        [values[name] for name in DECISION_FIELDS],
-        None if notice is None else [notice[name] for name in NOTICE_FIELDS],
-    )
-
-
-def ledgered_rows(
-    decisions: Sequence[Decision], notices: dict[str, dict[str, Any]], batch: str
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The decisions' rows, each with its digest, and the ledger payload committing to them."""
-    rows = []
-    for d in decisions:
-        values = _decision_values(d)
-        values["digest"] = values_digest(values, notices.get(d.decision_id))
-        values["ledger_batch"] = batch
-        rows.append(values)
-    ordered = sorted(rows, key=lambda v: str(v["decision_id"]))
-    payload = {
-        "batch": batch,
-        "count": len(rows),
-        "notices": len(notices),
-        "root": root([str(v["digest"]) for v in ordered]),
-        "actions": dict(sorted(Counter(d.action.value for d in decisions).items())),
-    }
-    return rows, payload
-
-
-def notice_values(n: Notice) -> dict[str, Any]:
-    return {
-        "notice_id": n.notice_id,
-        "decision_id": n.decision_id,
-        "content_id": n.content_id,
-        "author_id": n.author_id,
-        "action": n.action.value,
-        "category": n.category,
-        "policy": n.policy,
-        "ground": n.ground,
-        "automated_detection": n.automated_detection,
-        "automated_decision": n.automated_decision,
-        "matched": list(n.matched),
-        "how_to_appeal": n.how_to_appeal,
-        "created_at": n.created_at,
-    }
+def write_records(session: Session, records: Sequence[Sequence[Any]], batch: str) -> dict[str, Any]:
+    """Insert the records' decision rows (each with its digest) and notice rows in the
+    session's transaction; the payload of the ledger entry that commits to them."""
+    check_records(records)
+    rows, notices, payload = decision_rows(records, batch)
+    # The driver's executemany on the session's connection (`insert_rows`): the ORM's
+    # bulk path, and even Core's, cost more than the rows' writing.
+    connection = session.connection()
+    for chunk in chunked(rows, INSERT_BATCH):
+        insert_rows(connection, DecisionRow.__table__, DECISION_COLUMNS, chunk)
+    for chunk in chunked(notices, INSERT_BATCH):
+        insert_rows(connection, NoticeRow.__table__, NOTICE_COLUMNS, chunk)
+    return payload
 
 
 def notice_of_row(row: NoticeRow) -> Notice:
@@ -194,33 +107,26 @@ class DecisionRepository:
         self._sessions = sessions
 
     def record_decisions(self, decisions: Sequence[Decision], *, actor: str) -> None:
-        """Record decisions, their notices and cases, and one ledger entry for them all.
+        self.record_records([decision_record(d) for d in decisions], actor=actor)
+
+    def record_records(self, records: Sequence[Sequence[Any]], *, actor: str) -> None:
+        """Record decisions (in record form), their notices and cases, and one ledger entry
+        for them all.
 
         A ledger row per decision would cost as much as the decision; instead each decision
         row keeps its own digest and the batch's entry commits to all of them (see
-        `ledgered_rows`), so `verify` can still recheck every row that is not purged.
+        `decision_rows`), so `verify` can still recheck every row that is not purged.
         """
-        if not decisions:
+        if not records:
             return
-        for d in decisions:
-            if d.notice is not None and d.notice.decision_id != d.decision_id:
-                raise ValueError(f"notice {d.notice.notice_id} belongs to another decision")
-        notices = {d.decision_id: notice_values(d.notice) for d in decisions if d.notice}
         batch = new_public_id("db")
-        rows, payload = ledgered_rows(decisions, notices, batch)
         # Here, not at the top: the cases module reads evidence through this one.
         from ombuds.records.repos.cases import open_cases
 
         try:
             with self._sessions.begin() as s:
-                # The driver's executemany on the session's connection (`insert_rows`):
-                # the ORM's bulk path, and even Core's, cost more than the rows' writing.
-                connection = s.connection()
-                for chunk in chunked(rows, INSERT_BATCH):
-                    insert_rows(connection, DecisionRow.__table__, chunk)
-                for nchunk in chunked(list(notices.values()), INSERT_BATCH):
-                    insert_rows(connection, NoticeRow.__table__, nchunk)
-                open_cases(s, decisions)
+                payload = write_records(s, records, batch)
+                open_cases(s, case_openings(records))
                 append(s, Kind.DECISIONS, actor=actor, subject=batch, payload=payload)
         except IntegrityError as exc:
             raise ConflictError(

@@ -3,54 +3,68 @@
 SQLAlchemy's executemany builds a parameter dict per row and runs every bind processor
 through its compiled-statement machinery: for decisions (four JSON columns, a timestamp)
 that was ~16 µs a row, more than the database's own insert. Here the statement is compiled
-once per dialect and table, each column's bind processor (the same functions SQLAlchemy
-would call, so stored values are identical) is looked up once, and rows go to the driver
-as plain tuples or dicts through `exec_driver_sql`, inside the caller's transaction.
+once per dialect, table and column list, each column's bind processor (the same functions
+SQLAlchemy would call, so stored values are identical) is looked up once, and rows go to
+the driver as plain lists or dicts through `exec_driver_sql`, inside the caller's
+transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, FromClause, Table, insert
 
-Processor = Callable[[Any], Any] | None
-
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
     sql: str
-    names: tuple[str, ...]
-    processors: tuple[Processor, ...]
     positional: bool
+    order: tuple[int, ...] | None  # positions in a row, in the statement's order; None: same
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...]  # (position in a row, processor)
 
 
 @cache
 def _plan(table: Table, dialect: Dialect, names: tuple[str, ...]) -> _Plan:
     compiled = insert(table).compile(dialect=dialect, column_keys=list(names))
-    order = tuple(compiled.positiontup or ()) if compiled.positional else names
-    if set(order) != set(names):  # a column with a Python-side default, say: not for here
-        raise ValueError(f"insert into {table.name} binds {sorted(order)}, rows hold {names}")
-    processors = tuple(table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in order)
-    return _Plan(str(compiled), order, processors, compiled.positional)
+    bound = tuple(compiled.positiontup or ()) if compiled.positional else names
+    if set(bound) != set(names):  # a column with a Python-side default, say: not for here
+        raise ValueError(f"insert into {table.name} binds {sorted(bound)}, rows hold {names}")
+    order = tuple(names.index(n) for n in bound)
+    processors = tuple(
+        (i, p)
+        for i, n in enumerate(names)
+        if (p := table.c[n].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    )
+    same = order == tuple(range(len(names)))
+    return _Plan(str(compiled), compiled.positional, None if same else order, processors)
 
 
 def insert_rows(
-    connection: Connection, table: FromClause, rows: Sequence[Mapping[str, Any]]
+    connection: Connection,
+    table: FromClause,
+    names: tuple[str, ...],
+    rows: Sequence[list[Any]],
 ) -> None:
-    """INSERT every row (all with the same keys) into `table` (a model's `__table__`)."""
+    """INSERT every row (its values in `names` order) into `table` (a model's `__table__`).
+
+    Each row's list is converted in place, every value by its column's bind processor.
+    """
     if not rows:
         return
     assert isinstance(table, Table)
-    plan = _plan(table, connection.dialect, tuple(rows[0]))
-    pairs = tuple(zip(plan.names, plan.processors, strict=True))
-    if plan.positional:
-        params: list[Any] = [
-            tuple(row[n] if p is None else p(row[n]) for n, p in pairs) for row in rows
-        ]
+    plan = _plan(table, connection.dialect, names)
+    for row in rows:
+        for i, process in plan.processors:
+            row[i] = process(row[i])
+    params: Sequence[Any]
+    if not plan.positional:
+        params = [dict(zip(names, row, strict=True)) for row in rows]
+    elif plan.order is None:
+        params = [tuple(row) for row in rows]  # SQLAlchemy passes on tuples, not lists
     else:
-        params = [{n: row[n] if p is None else p(row[n]) for n, p in pairs} for row in rows]
+        params = [tuple(row[i] for i in plan.order) for row in rows]
     connection.exec_driver_sql(plan.sql, params)
