@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from ombuds.domain import Content, Decision, Policy, Reason, Signal, Tier
 from ombuds.engine.ids import new_id
@@ -12,6 +13,21 @@ from ombuds.engine.notices import make_notice
 from ombuds.engine.verdict import Verdict
 
 UNSCANNABLE = "unscannable"
+
+
+class About(Protocol):
+    """What a decision is about: a Content, or a `Subject` kept once its bytes are gone."""
+
+    @property
+    def content_id(self) -> str: ...
+    @property
+    def author_id(self) -> str: ...
+    @property
+    def conversation_id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def extra(self) -> Mapping[str, str]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +53,7 @@ def unscannable_verdict(policies: Sequence[Policy]) -> Verdict:
 
 
 def decide(
-    subject: Subject,
+    subject: About,
     verdict: Verdict,
     *,
     tier: Tier,
@@ -83,10 +99,10 @@ def decide(
         category=verdict.category,
         policy=policy.name if policy is not None else "",
         evidence=verdict.evidence,
-        signal_types=tuple(dict.fromkeys(s.signal_type for s in signals)),
+        signal_types=tuple(dict.fromkeys(s.signal_type for s in signals)) if signals else (),
         signals=tuple(signals),
         notice=notice,
         supersedes=supersedes,
         detail=unscannable,
-        extra=dict(subject.extra),
+        extra=dict(subject.extra) if subject.extra else {},
     )

@@ -25,7 +25,7 @@ from ombuds.domain import (
     Tier,
 )
 from ombuds.engine.banks import BankMatcher, EntryCache, indexable
-from ombuds.engine.decide import Subject, decide, unscannable_verdict
+from ombuds.engine.decide import decide, unscannable_verdict
 from ombuds.engine.deferred.tier import DeferredTier
 from ombuds.engine.live_banks import LiveIndexes
 from ombuds.engine.sinks import DecisionSink
@@ -204,7 +204,7 @@ class Engine:
         if unscannable:
             verdict = unscannable_verdict(self.covering(content))
         return decide(
-            Subject.of(content),
+            content,  # no Subject: the content is at hand, and one object fewer per decision
             verdict,
             tier=Tier.INLINE,
             now=now,

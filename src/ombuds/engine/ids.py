@@ -11,18 +11,21 @@ _BUFFER = 4096  # random bytes fetched per system call: one call serves ~400 ids
 
 
 class _RandomPool(threading.local):
-    """Kernel randomness read in blocks: one `os.urandom` per id was the engine's top cost."""
+    """Kernel randomness read in blocks, as hex: one `os.urandom` per id was the engine's
+    top cost, and one `.hex()` per id the next."""
 
     def __init__(self) -> None:
-        self.data = b""
+        self.hex = ""
         self.offset = 0
 
-    def take(self, n: int) -> bytes:
-        if self.offset + n > len(self.data):
-            self.data, self.offset = os.urandom(_BUFFER), 0
-        chunk = self.data[self.offset : self.offset + n]
-        self.offset += n
-        return chunk
+    def take_hex(self, n: int) -> str:
+        """`n` random bytes as 2n hex digits."""
+        width = 2 * n
+        start = self.offset
+        if start + width > len(self.hex):
+            self.hex, start = os.urandom(_BUFFER).hex(), 0
+        self.offset = start + width
+        return self.hex[start : start + width]
 
 
 _pool = _RandomPool()
@@ -31,4 +34,4 @@ _pool = _RandomPool()
 def new_id(prefix: str) -> str:
     """`prefix` + 48-bit millisecond time + 80 random bits, hex: sortable and unguessable."""
     ms = time.time_ns() // 1_000_000
-    return f"{prefix}_{ms:012x}{_pool.take(_RANDOM_BYTES).hex()}"
+    return f"{prefix}_{ms:012x}{_pool.take_hex(_RANDOM_BYTES)}"

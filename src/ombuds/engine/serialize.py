@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from ombuds.domain import Decision, Notice
 
 
 def notice_as_dict(notice: Notice) -> dict[str, Any]:
-    data = asdict(notice)
-    data["action"] = notice.action.value
-    data["matched"] = list(notice.matched)
-    data["created_at"] = notice.created_at.isoformat()
-    return data
+    # Field by field, not dataclasses.asdict: that deep-copies every value, and a batch
+    # answers hundreds of notices.
+    return {
+        "notice_id": notice.notice_id,
+        "decision_id": notice.decision_id,
+        "content_id": notice.content_id,
+        "author_id": notice.author_id,
+        "action": notice.action.value,
+        "category": notice.category,
+        "policy": notice.policy,
+        "ground": notice.ground,
+        "automated_detection": notice.automated_detection,
+        "automated_decision": notice.automated_decision,
+        "matched": list(notice.matched),
+        "how_to_appeal": notice.how_to_appeal,
+        "created_at": notice.created_at.isoformat(),
+    }
 
 
 def decision_as_dict(decision: Decision) -> dict[str, Any]:
