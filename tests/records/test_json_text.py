@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,7 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ombuds.records import Store
+from ombuds.records.database import create_store_engine
 from ombuds.records.json_text import encoder
+
+from .ledger.conftest import _decision
 
 values = st.recursive(
     st.none()
@@ -44,3 +50,16 @@ def test_out_of_range_floats_are_refused_when_asked() -> None:
     assert encoder()([float("nan")]) == "[NaN]"
     with pytest.raises(ValueError, match="Out of range"):
         encoder(allow_nan=False)([float("inf")])
+
+
+def test_the_drivers_take_the_column_encoder_without_complaint(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    # psycopg logs a warning (and caches nothing) when the engine's serializer is a closure.
+    url = store.engine.url.render_as_string(hide_password=False)
+    with caplog.at_level(logging.WARNING):
+        create_store_engine(url).dispose()
+        decision = replace(_decision(1), extra={"preview_url": "https://example.invalid/p"})
+        store.record_decisions([decision])
+        assert store.get_decision(decision.decision_id) == decision
+    assert [r.getMessage() for r in caplog.records] == []

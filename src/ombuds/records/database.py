@@ -14,7 +14,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from ombuds.errors import ConfigError, MissingExtraError
-from ombuds.records.json_text import encoder
+from ombuds.records.json_text import column_encoder
 
 # Alembic resolves "package:folder" through importlib.resources, so migrations ship in the wheel.
 SCRIPT_LOCATION = "ombuds.records:migrations"
@@ -70,7 +70,7 @@ def create_store_engine(url: str) -> Engine:
     """An engine for `url`, with the SQLite file's folder created; raises ConfigError."""
     parsed = parse_url(url)
     # The JSON columns' text as json.dumps gives it, at a third of the cost per value.
-    kwargs: dict[str, Any] = {"json_serializer": encoder()}
+    kwargs: dict[str, Any] = {"json_serializer": column_encoder()}
     if parsed.get_backend_name() == "sqlite":
         if _is_memory(parsed):
             # One shared connection, or each pooled connection would see its own empty db.

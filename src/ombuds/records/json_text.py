@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import json.encoder
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 Default = Callable[[Any], Any]
@@ -22,6 +23,25 @@ Default = Callable[[Any], Any]
 _C_MAKE_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)
 
 
+class Encoder:
+    """`json.JSONEncoder(...).encode` for fixed options, its C encoder built once.
+
+    A callable object rather than a closure: psycopg caches the JSON dumper it makes for a
+    serializer function by its code, and refuses (with a warning) to cache closures.
+    """
+
+    __slots__ = ("_make", "_reference")
+
+    def __init__(self, reference: json.JSONEncoder, make: Any) -> None:
+        self._reference = reference
+        self._make = make
+
+    def __call__(self, value: Any) -> str:
+        if self._make is None or isinstance(value, str):  # as JSONEncoder.encode does
+            return self._reference.encode(value)
+        return "".join(self._make(value, 0))
+
+
 def encoder(
     *,
     sort_keys: bool = False,
@@ -29,7 +49,7 @@ def encoder(
     ensure_ascii: bool = True,
     allow_nan: bool = True,
     default: Default | None = None,
-) -> Callable[[Any], str]:
+) -> Encoder:
     """A function giving `json.JSONEncoder(...).encode(value)` for these options.
 
     No check for circular references: the values encoded here come from JSON or from
@@ -44,7 +64,7 @@ def encoder(
         check_circular=False,
     )
     if _C_MAKE_ENCODER is None:
-        return reference.encode
+        return Encoder(reference, None)
     item_separator, key_separator = separators
     make = _C_MAKE_ENCODER(
         None,  # markers: no circular check
@@ -57,10 +77,11 @@ def encoder(
         False,  # skipkeys
         allow_nan,
     )
+    return Encoder(reference, make)
 
-    def encode(value: Any) -> str:
-        if isinstance(value, str):  # as JSONEncoder.encode: a bare string is one chunk
-            return reference.encode(value)
-        return "".join(make(value, 0))
 
-    return encode
+@cache
+def column_encoder() -> Encoder:
+    """The JSON columns' serializer: json.dumps's text. One object for every database
+    engine, so a driver that caches per serializer (psycopg) keeps one entry."""
+    return encoder()
