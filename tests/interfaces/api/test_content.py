@@ -108,3 +108,27 @@ def test_unknown_decision_is_404(api: Api) -> None:
     r = api.client.get("/v1/decisions/nope", headers=api.as_("auditor"))
     assert r.status_code == 404
     assert r.json()["error"]["code"] == "not_found"
+
+
+def test_a_nul_in_a_stored_id_is_refused_naming_the_field(api: Api) -> None:
+    # PostgreSQL refuses NUL in text: refused up front, never a failed write (503) later.
+    platform = api.as_("platform")
+    r = api.client.post("/v1/content", json=message("hi", "a\x00b"), headers=platform)
+    assert (r.status_code, r.json()["error"]["field"]) == (422, "content_id")
+    items = [message("hi", "a"), message("hi", "b", conversation_id="room\x00")]
+    r = api.client.post("/v1/content/batch", json={"items": items}, headers=platform)
+    assert (r.status_code, r.json()["error"]["field"]) == (422, "items[1].conversation_id")
+    r = api.client.post(
+        "/v1/content",
+        json=message("hi", "c", preview_url="https://example.invalid/\x00"),
+        headers=platform,
+    )
+    assert (r.status_code, r.json()["error"]["field"]) == (422, "preview_url")
+    r = api.client.post(
+        "/v1/content/upload",
+        files={"file": ("a.bin", b"x", "application/octet-stream")},
+        data={"content_id": "u1", "author_id": "user\x00"},
+        headers=platform,
+    )
+    assert (r.status_code, r.json()["error"]["field"]) == (422, "author_id")
+    assert api.store.count_decisions() == 0

@@ -14,7 +14,7 @@ from ombuds.errors import InputError
 from ombuds.extraction.sniff import kind_of, media_type_of
 from ombuds.interfaces.api.auth import Caller, allow, allow_async, media_type, runtime_of
 from ombuds.interfaces.api.errors import ERROR_RESPONSES
-from ombuds.interfaces.api.models import BatchIn, BatchOut, ContentIn, DecisionOut
+from ombuds.interfaces.api.models import NO_NUL, BatchIn, BatchOut, ContentIn, DecisionOut
 from ombuds.interfaces.api.untraced import mark_if_out_of_scope
 from ombuds.records.repos.keys import Role
 
@@ -136,10 +136,10 @@ async def upload(
     request: Request,
     _caller: Platform,
     file: Annotated[UploadFile, File(description="The image or file.")],
-    content_id: Annotated[str, Form(min_length=1, max_length=512)],
+    content_id: Annotated[str, Form(min_length=1, max_length=512, pattern=NO_NUL)],
     kind: Annotated[str, Form(description="image or file; default: from the bytes")] = "",
-    author_id: Annotated[str, Form(max_length=512)] = "",
-    conversation_id: Annotated[str, Form(max_length=512)] = "",
+    author_id: Annotated[str, Form(max_length=512, pattern=NO_NUL)] = "",
+    conversation_id: Annotated[str, Form(max_length=512, pattern=NO_NUL)] = "",
     attributes: Annotated[str, Form(description="JSON object of scope attributes")] = "{}",
 ) -> dict[str, Any]:
     if kind not in ("", "image", "file"):

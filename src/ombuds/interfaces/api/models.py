@@ -10,7 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from ombuds.domain import AttributeValue
 
 MAX_BATCH = 1_000
-_ID = Field(min_length=1, max_length=512)
+# Ids are stored with the decision: no NUL, which PostgreSQL refuses in text (a 422 here,
+# not a failed write later).
+NO_NUL = r"^[^\x00]*$"
+_ID = Field(min_length=1, max_length=512, pattern=NO_NUL)
 
 
 class _Strict(BaseModel):
@@ -25,13 +28,13 @@ class ContentIn(_Strict):
     text: str | None = None
     data_base64: str | None = None
     filename: str | None = Field(default=None, max_length=1024)
-    author_id: str = Field(default="", max_length=512)
-    conversation_id: str = Field(default="", max_length=512)
+    author_id: str = Field(default="", max_length=512, pattern=NO_NUL)
+    conversation_id: str = Field(default="", max_length=512, pattern=NO_NUL)
     attributes: dict[str, AttributeValue] = Field(default_factory=dict)
     preview_url: str | None = Field(
         default=None,
         max_length=2048,
-        pattern=r"^https?://\S+$",
+        pattern=r"^https?://[^\s\x00]+$",
         description="A thumbnail the platform serves to reviewers; the console shows it "
         "blurred until revealed. Ombuds never fetches it.",
     )
