@@ -105,10 +105,19 @@ def test_deleted_invisible_lets_marks_compose() -> None:
     assert normalize("e\u200d\u0301") == "é"
 
 
+@pytest.mark.parametrize("raw", ["\u01f0", "j\u030c", "J\u030c", "x \u01f0 y"])
+def test_a_fold_that_nfkc_composes_back_ends_composed(raw: str) -> None:
+    # U+01F0 case-folds to j + U+030C, which NFKC composes to U+01F0 again: no fixed point
+    # of both, so the form is NFKC's, the same for every spelling.
+    once = normalize(raw)
+    assert "\u01f0" in once and "\u030c" not in once
+    assert normalize(once) == once
+
+
 # Characters that stress the fixed point: combining marks, Hangul jamo, Greek with tonos,
 # half-width voiced marks, case-folding expansions, invisibles and look-alikes.
 _TRICKY = (
-    "\u0301\u0308\u0345\u0344\u0390\u03b0\u1e9e\u0130ǅﬀ\uff9e\uff9f\u1100\u1161\u11a8ᄀ가"
+    "\u0301\u0308\u0345\u0344\u0390\u03b0\u1e9e\u0130ǅﬀ\uff9e\uff9f\u1100\u1161\u11a8ᄀ가\u01f0"
     "\u200b\u200d\ufe0f\u00ad\u3000ａＡаАοΟ\u0435\u0308é\u212b\u2126ΐ\u1f80\u0399"
 )
 _text = st.text(
@@ -126,7 +135,8 @@ def test_idempotent_and_nfkc_stable(raw: str) -> None:
     once = normalize(raw)
     assert normalize(once) == once
     assert unicodedata.normalize("NFKC", once) == once
-    assert once.casefold() == once
+    # Case-folded but for letters whose fold NFKC composes back (U+01F0 "ǰ").
+    assert unicodedata.normalize("NFKC", once.casefold()) == once
 
 
 @settings(max_examples=300, deadline=None)

@@ -52,6 +52,11 @@ def _normalize_unicode(text: str) -> str:
         # property a pass can leave broken.
         if unicodedata.is_normalized("NFKC", s):
             break
+    else:
+        # No fixed point: a few letters case-fold to a sequence that NFKC composes back
+        # (U+01F0 "ǰ" folds to "j" + U+030C). End composed, as Unicode's NFKC_Casefold does:
+        # the result is then NFKC-stable and idempotent, though its casefold is not itself.
+        s = unicodedata.normalize("NFKC", s)
     return s
 
 
@@ -64,7 +69,11 @@ def nfkc(text: str) -> str:
 def _nfkc(s: str, t: Tables, astral: bool) -> str:
     if t.nfkc_complex.search(s, astral):
         return unicodedata.normalize("NFKC", s)
-    if t.nfkc_simple.search(s, astral):
-        fold = t.nfkc_simple_map
-        return t.nfkc_simple.sub(lambda m: fold[m.group()], s, astral)
+    fold = t.nfkc_simple_map
+    # A text holds few distinct characters to fold (a CJK message: its full-width
+    # punctuation), often many times: one C-level replace per distinct character beats a
+    # Python callback per occurrence. No fold brings a foldable character, so the order of
+    # the replacements does not matter.
+    for ch in t.nfkc_simple.distinct(s, astral):
+        s = s.replace(ch, fold[ch])
     return s

@@ -67,6 +67,13 @@ class CharSet:
             return True
         return has_astral and self._astral is not None and self._astral.search(text) is not None
 
+    def distinct(self, text: str, has_astral: bool) -> set[str]:
+        """The characters of the set that `text` holds."""
+        found = set(self._bmp.findall(text)) if self._bmp is not None else set()
+        if has_astral and self._astral is not None:
+            found.update(self._astral.findall(text))
+        return found
+
     def sub(self, repl: str | Callable[[re.Match[str]], str], text: str, has_astral: bool) -> str:
         if self._bmp is not None:
             text = self._bmp.sub(repl, text)
