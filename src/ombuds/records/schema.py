@@ -192,6 +192,26 @@ class ApiKeyRow(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class ConsoleSessionRow(Base):
+    """A web console session, found by the SHA-256 of its cookie (never the cookie itself).
+
+    Kept in the database so a restart does not sign every moderator out. Not ledgered: a
+    session is no moderation act, and what it is used for is ledgered under its key's name.
+    """
+
+    __tablename__ = "console_sessions"
+    __table_args__ = (Index(None, "seen_at"),)
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    csrf: Mapped[str]
+    created_at: Mapped[datetime]
+    seen_at: Mapped[datetime]
+    key_name: Mapped[str] = mapped_column(default="")
+    key_id: Mapped[str] = mapped_column(default="")
+    role: Mapped[str | None]
+    flashes: Mapped[Any]  # [[kind, message], ...], shown once on the next page
+
+
 class WebhookRow(Base):
     __tablename__ = "webhooks"
 

@@ -20,6 +20,7 @@ from ombuds.records.repos.bank_settings import BankSettingsRepository
 from ombuds.records.repos.banks import BankRepository
 from ombuds.records.repos.browse import BrowseRepository
 from ombuds.records.repos.cases import CaseRepository
+from ombuds.records.repos.console_sessions import ConsoleSessionRepository
 from ombuds.records.repos.data_requests import DataRequestRepository
 from ombuds.records.repos.decisions import DecisionRepository
 from ombuds.records.repos.keys import ApiKey, KeyRepository
@@ -52,6 +53,7 @@ class Store:
         self._browse = BrowseRepository(sessions)
         self.notices = NoticeRepository(sessions)
         self.appeals = AppealRepository(sessions)
+        self.console_sessions = ConsoleSessionRepository(sessions)
         self.data_requests = DataRequestRepository(sessions)
 
     @classmethod

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
+from ombuds.interfaces.console import sessions as sessions_module
 from ombuds.interfaces.console.sessions import COOKIE, Sessions
+from ombuds.records import Store
 from ombuds.records.repos.keys import Role
 
 from .conftest import CORRUPT_PNG, ConsoleApp, csrf_of, image
@@ -153,14 +157,50 @@ def test_revoking_the_key_ends_its_sessions_and_signing_out_ends_one(console: Co
     assert console.page("/console/overview").status_code == 303
 
 
-def test_sessions_expire_when_idle_and_are_kept_only_hashed() -> None:
-    now = [1000.0]
-    sessions = Sessions(idle_s=60, clock=lambda: now[0])
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_sessions_expire_when_idle_and_are_kept_only_hashed(store: Store) -> None:
+    now = [T0]
+    sessions = Sessions(lambda: store.console_sessions, idle_s=60, clock=lambda: now[0])
     token = sessions.sign_in(None, "m", "0123456789abcdef", Role.MODERATOR)
-    assert token not in repr(vars(sessions))
+    with store.engine.connect() as conn:
+        (row,) = conn.execute(text("SELECT * FROM console_sessions")).all()
+    assert token not in repr(row)
     assert sessions.get(token) is not None
-    now[0] += 59
+    now[0] += timedelta(seconds=59)
     assert sessions.get(token) is not None  # each request keeps it alive
-    now[0] += 61
+    now[0] += timedelta(seconds=61)
     assert sessions.get(token) is None
     assert len(sessions) == 0
+
+
+def test_a_session_and_its_flashes_outlive_the_process_that_made_them(store: Store) -> None:
+    before = Sessions(lambda: store.console_sessions, idle_s=600)
+    token = before.sign_in(None, "m", "0123456789abcdef", Role.MODERATOR)
+    session = before.get(token)
+    assert session is not None
+    session.flash("ok", "banked")
+    after = Sessions(lambda: store.console_sessions, idle_s=600)  # a restarted server
+    again = after.get(token)
+    assert again is not None and again.role is Role.MODERATOR and again.csrf == session.csrf
+    assert again.take_flashes() == [("ok", "banked")]
+    shown = after.get(token)
+    assert shown is not None and shown.take_flashes() == []
+
+
+def test_a_full_table_sheds_anonymous_sessions_first(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sessions_module, "MAX_SESSIONS", 10)
+    now = [T0]
+    sessions = Sessions(lambda: store.console_sessions, idle_s=3600, clock=lambda: now[0])
+    signed = sessions.sign_in(None, "m", "0123456789abcdef", Role.MODERATOR)
+    anonymous = []
+    for _ in range(12):
+        now[0] += timedelta(seconds=1)
+        anonymous.append(sessions.new()[0])
+    assert len(sessions) <= 10
+    assert sessions.get(signed) is not None
+    assert sessions.get(anonymous[-1]) is not None
+    assert sessions.get(anonymous[0]) is None  # the least recently seen went first

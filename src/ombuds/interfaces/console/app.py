@@ -7,9 +7,11 @@ from importlib import resources
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse, Response
 
+from ombuds.interfaces.api.runtime import Runtime
 from ombuds.interfaces.console import banks, overview, queue, records, rules, signin
 from ombuds.interfaces.console.errors import install_error_pages
 from ombuds.interfaces.console.web import PREFIX, Console, Refused
+from ombuds.records.repos.console_sessions import ConsoleSessionRepository
 from ombuds.settings import Settings
 
 # The only files served from static/: nothing else in the package is reachable.
@@ -41,8 +43,15 @@ def home() -> Response:
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    """Mount the console on `app`; its sessions live in `app.state.console`."""
-    app.state.console = Console(settings)
+    """Mount the console on `app`; its sessions live in `app.state.console`, and in the
+    store of the app's runtime."""
+
+    def repository() -> ConsoleSessionRepository:
+        runtime = app.state.runtime
+        assert isinstance(runtime, Runtime)
+        return runtime.store.console_sessions  # 503 until the store is open
+
+    app.state.console = Console(settings, repository)
     for module in (signin, overview, queue, banks, rules, records):
         app.include_router(module.router)
     app.include_router(static_router)

@@ -1,10 +1,11 @@
 """Server-side console sessions: a random id in an HttpOnly, SameSite=Strict cookie, and a
 CSRF token per session that every POST must carry.
 
-Only a SHA-256 of each session id is kept, so a memory dump cannot be replayed as a cookie.
-The API key a moderator signs in with is checked once and never kept: the session holds the
-key's name, id and role, and every request checks that the key is still usable, so revoking
-a key ends its console sessions. Sessions live in this process: a restart signs everyone out.
+Sessions are kept in the database, by the SHA-256 of their id only, so neither a database
+dump nor a memory dump can be replayed as a cookie, and a restart signs nobody out. The API
+key a moderator signs in with is checked once and never kept: the session holds the key's
+name, id and role, and every request checks that the key is still usable, so revoking a key
+ends its console sessions.
 """
 
 from __future__ import annotations
@@ -12,27 +13,33 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+from ombuds.records.repos.console_sessions import ConsoleSessionRepository, StoredSession
 from ombuds.records.repos.keys import Role
+from ombuds.records.types import utcnow
 
 COOKIE = "ombuds_console"
 ABSOLUTE_S = 12 * 3600  # a session ends after this, however busy
-MAX_SESSIONS = 10_000  # anonymous ones are evicted first; a flood cannot grow memory
+MAX_SESSIONS = 10_000  # anonymous ones are evicted first; a flood cannot grow the table
+# `seen` is written at most once per this share of the idle limit: a page's requests do not
+# each cost a write, and a session still ends within 5 % of the limit.
+_TOUCH_SHARE = 0.05
 
 
 @dataclass(slots=True)
 class ConsoleSession:
     csrf: str
-    created: float
-    seen: float
+    created: datetime
+    seen: datetime
     key_name: str = ""
     key_id: str = ""
     role: Role | None = None
     flashes: list[tuple[str, str]] = field(default_factory=list)  # (kind, message), once
+    # Where a change of `flashes` is saved (the session's row); None: nowhere.
+    save_flashes: Callable[[list[tuple[str, str]]], None] | None = field(default=None, repr=False)
 
     @property
     def signed_in(self) -> bool:
@@ -40,13 +47,20 @@ class ConsoleSession:
 
     def flash(self, kind: str, message: str) -> None:
         self.flashes.append((kind, message))
+        self._saved()
 
     def take_flashes(self) -> list[tuple[str, str]]:
         taken, self.flashes = self.flashes, []
+        if taken:
+            self._saved()
         return taken
 
     def csrf_ok(self, given: str) -> bool:
         return bool(given) and hmac.compare_digest(given.encode(), self.csrf.encode())
+
+    def _saved(self) -> None:
+        if self.save_flashes is not None:
+            self.save_flashes(list(self.flashes))
 
 
 def _digest(token: str) -> str:
@@ -54,64 +68,87 @@ def _digest(token: str) -> str:
 
 
 class Sessions:
-    def __init__(self, idle_s: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self._idle_s = idle_s
+    """The console's sessions, in the store `repository()` gives (asked per call: the
+    store opens after the console is mounted)."""
+
+    def __init__(
+        self,
+        repository: Callable[[], ConsoleSessionRepository],
+        idle_s: float,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._repository = repository
+        self._idle = timedelta(seconds=idle_s)
+        self._touch = timedelta(seconds=idle_s * _TOUCH_SHARE)
         self._clock = clock
-        self._by_digest: dict[str, ConsoleSession] = {}
-        self._lock = threading.Lock()
 
     def __len__(self) -> int:
-        return len(self._by_digest)
+        return self._repository().count()
 
     def new(self) -> tuple[str, ConsoleSession]:
         """A fresh anonymous session (for the sign-in form's CSRF token) and its cookie."""
         now = self._clock()
-        session = ConsoleSession(csrf=secrets.token_urlsafe(32), created=now, seen=now)
-        token = secrets.token_urlsafe(32)
-        with self._lock:
-            self._make_room(now)
-            self._by_digest[_digest(token)] = session
-        return token, session
+        return self._create(StoredSession("", secrets.token_urlsafe(32), now, now))
 
     def get(self, token: str | None) -> ConsoleSession | None:
         if not token:
             return None
-        now = self._clock()
-        with self._lock:
-            digest = _digest(token)
-            session = self._by_digest.get(digest)
-            if session is None:
-                return None
-            if self._expired(session, now):
-                del self._by_digest[digest]
-                return None
-            session.seen = now
-            return session
+        repository = self._repository()
+        digest, now = _digest(token), self._clock()
+        stored = repository.get(digest)
+        if stored is None:
+            return None
+        if self._expired(stored, now):
+            repository.delete(digest)
+            return None
+        if now - stored.seen_at >= self._touch:
+            repository.touch(digest, now)
+            stored.seen_at = now
+        return self._session(stored)
 
     def sign_in(self, old_token: str | None, key_name: str, key_id: str, role: Role) -> str:
         """A new session id for a signed-in key; the old one ends (no session fixation)."""
         if old_token:
             self.drop(old_token)
-        token, session = self.new()
-        session.key_name, session.key_id, session.role = key_name, key_id, role
+        now = self._clock()
+        stored = StoredSession("", secrets.token_urlsafe(32), now, now, key_name, key_id, role)
+        token, _session = self._create(stored)
         return token
 
     def drop(self, token: str) -> None:
-        with self._lock:
-            self._by_digest.pop(_digest(token), None)
+        self._repository().delete(_digest(token))
 
-    def _expired(self, session: ConsoleSession, now: float) -> bool:
-        return now - session.seen > self._idle_s or now - session.created > ABSOLUTE_S
+    def _create(self, stored: StoredSession) -> tuple[str, ConsoleSession]:
+        token = secrets.token_urlsafe(32)
+        stored.digest = _digest(token)
+        repository = self._repository()
+        self._make_room(repository, stored.created_at)
+        repository.add(stored)
+        return token, self._session(stored)
 
-    def _make_room(self, now: float) -> None:
-        if len(self._by_digest) < MAX_SESSIONS:
+    def _session(self, stored: StoredSession) -> ConsoleSession:
+        repository, digest = self._repository(), stored.digest
+        return ConsoleSession(
+            csrf=stored.csrf,
+            created=stored.created_at,
+            seen=stored.seen_at,
+            key_name=stored.key_name,
+            key_id=stored.key_id,
+            role=None if stored.role is None else Role(stored.role),
+            flashes=list(stored.flashes),
+            save_flashes=lambda flashes: repository.set_flashes(digest, flashes),
+        )
+
+    def _expired(self, stored: StoredSession, now: datetime) -> bool:
+        too_old = now - stored.created_at > timedelta(seconds=ABSOLUTE_S)
+        return now - stored.seen_at > self._idle or too_old
+
+    def _make_room(self, repository: ConsoleSessionRepository, now: datetime) -> None:
+        if repository.count() < MAX_SESSIONS:
             return
-        for digest, session in list(self._by_digest.items()):
-            if self._expired(session, now):
-                del self._by_digest[digest]
-        if len(self._by_digest) < MAX_SESSIONS:
-            return
-        anonymous = [d for d, s in self._by_digest.items() if not s.signed_in]
-        victims = anonymous or list(self._by_digest)
-        for digest in victims[: max(1, len(victims) // 10)]:
-            del self._by_digest[digest]
+        repository.delete_expired(
+            seen_before=now - self._idle, created_before=now - timedelta(seconds=ABSOLUTE_S)
+        )
+        excess = repository.count() - MAX_SESSIONS + 1
+        if excess > 0:
+            repository.delete_least_recent(max(excess, MAX_SESSIONS // 10))

@@ -20,6 +20,7 @@ from ombuds.interfaces.api.auth import runtime_of
 from ombuds.interfaces.api.runtime import Runtime
 from ombuds.interfaces.console import formatting
 from ombuds.interfaces.console.sessions import COOKIE, ConsoleSession, Sessions
+from ombuds.records.repos.console_sessions import ConsoleSessionRepository
 from ombuds.records.repos.keys import Role
 from ombuds.settings import Settings
 
@@ -71,11 +72,14 @@ class Viewer:
 
 
 class Console:
-    """What the console keeps while the service runs: templates and sessions."""
+    """What the console keeps while the service runs: templates, and its sessions (whose
+    records are in the store)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, repository: Callable[[], ConsoleSessionRepository]
+    ) -> None:
         self.settings = settings
-        self.sessions = Sessions(idle_s=settings.console_idle_minutes * 60)
+        self.sessions = Sessions(repository, idle_s=settings.console_idle_minutes * 60)
         self.templates = Environment(
             loader=PackageLoader("ombuds.interfaces.console", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
