@@ -175,6 +175,16 @@ def test_sessions_expire_when_idle_and_are_kept_only_hashed(store: Store) -> Non
     assert len(sessions) == 0
 
 
+def test_ended_sessions_nobody_returns_with_are_swept(store: Store) -> None:
+    now = [T0]
+    sessions = Sessions(lambda: store.console_sessions, idle_s=60, clock=lambda: now[0])
+    sessions.sign_in(None, "m", "0123456789abcdef", Role.MODERATOR)
+    sessions.new()
+    now[0] += timedelta(seconds=61)
+    sessions.new()  # the first new session after an idle limit sweeps
+    assert len(sessions) == 1
+
+
 def test_a_session_and_its_flashes_outlive_the_process_that_made_them(store: Store) -> None:
     before = Sessions(lambda: store.console_sessions, idle_s=600)
     token = before.sign_in(None, "m", "0123456789abcdef", Role.MODERATOR)

@@ -81,6 +81,7 @@ class Sessions:
         self._idle = timedelta(seconds=idle_s)
         self._touch = timedelta(seconds=idle_s * _TOUCH_SHARE)
         self._clock = clock
+        self._swept: datetime | None = None
 
     def __len__(self) -> int:
         return self._repository().count()
@@ -144,11 +145,19 @@ class Sessions:
         return now - stored.seen_at > self._idle or too_old
 
     def _make_room(self, repository: ConsoleSessionRepository, now: datetime) -> None:
+        # Ended sessions nobody comes back with go at the next new session after an idle
+        # limit has passed, so their rows (a key's name and role) do not linger.
+        if self._swept is None or now - self._swept >= self._idle:
+            self._sweep(repository, now)
         if repository.count() < MAX_SESSIONS:
             return
-        repository.delete_expired(
-            seen_before=now - self._idle, created_before=now - timedelta(seconds=ABSOLUTE_S)
-        )
+        self._sweep(repository, now)
         excess = repository.count() - MAX_SESSIONS + 1
         if excess > 0:
             repository.delete_least_recent(max(excess, MAX_SESSIONS // 10))
+
+    def _sweep(self, repository: ConsoleSessionRepository, now: datetime) -> None:
+        repository.delete_expired(
+            seen_before=now - self._idle, created_before=now - timedelta(seconds=ABSOLUTE_S)
+        )
+        self._swept = now
