@@ -276,7 +276,7 @@ def report(console: Console, stages: list[Stage], args: argparse.Namespace) -> N
         "p50 ms",
         "p99 ms",
         "bad",
-        "CPU % server / load / others / steal",
+        "CPU % server (request process) / load / others / steal",
         "load avg",
     )
     for column in columns:
@@ -285,7 +285,7 @@ def report(console: Console, stages: list[Stage], args: argparse.Namespace) -> N
         items = s.items_per_s()
         cpu = [
             statistics.median(getattr(c, k) for c in s.cpu)
-            for k in ("server", "load", "others", "steal")
+            for k in ("server", "request", "load", "others", "steal")
         ]
         table.add_row(
             s.name,
@@ -295,7 +295,7 @@ def report(console: Console, stages: list[Stage], args: argparse.Namespace) -> N
             f"{s.med([m.p50_ms for m in s.runs]):.1f}",
             f"{s.med([m.p99_ms for m in s.runs]):.1f}",
             str(sum(m.bad for m in s.runs)),
-            " / ".join(f"{x:.0f}" for x in cpu),
+            f"{cpu[0]:.0f} ({cpu[1]:.0f}) / " + " / ".join(f"{x:.0f}" for x in cpu[2:]),
             f"{s.med(s.load):.2f}",
         )
     console.print(table)

@@ -145,6 +145,9 @@ class CpuShare:
     load: float
     others: float
     steal: float
+    # Of `server`, the server process alone (its event loop and request handling), without
+    # its helpers (the decision writer, deferred workers): which of them is the limit.
+    request: float = 0.0
 
 
 def _machine_ticks() -> tuple[int, int]:
@@ -152,6 +155,16 @@ def _machine_ticks() -> tuple[int, int]:
     with open("/proc/stat") as f:
         t = [int(x) for x in f.readline().split()[1:]]
     return t[0] + t[1] + t[2] + t[5] + t[6], t[7]
+
+
+def _own_ticks(pid: int) -> int:
+    """CPU ticks of one process (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            rest = f.read().rpartition(")")[2].split()
+    except OSError:
+        return 0
+    return int(rest[11]) + int(rest[12])
 
 
 def _tree_ticks(root: int) -> int:
@@ -187,15 +200,17 @@ class CpuClock:
         self._server_pid = server_pid
         self._machine = _machine_ticks()
         self._server = _tree_ticks(server_pid)
+        self._request = _own_ticks(server_pid)
         self._load = _children_cpu()
 
     def stop(self, seconds: float) -> CpuShare:
         busy, steal = (b - a for a, b in zip(self._machine, _machine_ticks(), strict=True))
         server = (_tree_ticks(self._server_pid) - self._server) / TICK
+        request = (_own_ticks(self._server_pid) - self._request) / TICK
         load = _children_cpu() - self._load
         others = max(0.0, busy / TICK - server - load)
         return CpuShare(
-            *(100 * x / seconds for x in (server, load, others, steal / TICK)),
+            *(100 * x / seconds for x in (server, load, others, steal / TICK, request)),
         )
 
 
