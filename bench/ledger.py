@@ -32,7 +32,6 @@ from ombuds.records.repos.cases import open_cases
 from ombuds.records.repos.decision_records import (
     DECISION_COLUMNS,
     DECISION_FIELDS,
-    NOTICE_COLUMNS,
     NOTICE_FIELDS,
     case_openings,
     decision_record,
@@ -91,7 +90,7 @@ def without_ledger(store: Store, decisions: Sequence[Decision]) -> None:
     with Session(store.engine) as s, s.begin():
         connection = s.connection()
         insert_rows(connection, DecisionRow.__table__, DECISION_COLUMNS, rows)
-        insert_rows(connection, NoticeRow.__table__, NOTICE_COLUMNS, notices)
+        insert_rows(connection, NoticeRow.__table__, NOTICE_FIELDS, notices)
         open_cases(s, case_openings(records))
 
 

@@ -32,8 +32,6 @@ _TOUCH_SHARE = 0.05
 @dataclass(slots=True)
 class ConsoleSession:
     csrf: str
-    created: datetime
-    seen: datetime
     key_name: str = ""
     key_id: str = ""
     role: Role | None = None
@@ -131,8 +129,6 @@ class Sessions:
         repository, digest = self._repository(), stored.digest
         return ConsoleSession(
             csrf=stored.csrf,
-            created=stored.created_at,
-            seen=stored.seen_at,
             key_name=stored.key_name,
             key_id=stored.key_id,
             role=None if stored.role is None else Role(stored.role),
@@ -147,17 +143,12 @@ class Sessions:
     def _make_room(self, repository: ConsoleSessionRepository, now: datetime) -> None:
         # Ended sessions nobody comes back with go at the next new session after an idle
         # limit has passed, so their rows (a key's name and role) do not linger.
-        if self._swept is None or now - self._swept >= self._idle:
-            self._sweep(repository, now)
-        if repository.count() < MAX_SESSIONS:
-            return
-        self._sweep(repository, now)
-        excess = repository.count() - MAX_SESSIONS + 1
-        if excess > 0:
-            repository.delete_least_recent(max(excess, MAX_SESSIONS // 10))
-
-    def _sweep(self, repository: ConsoleSessionRepository, now: datetime) -> None:
-        repository.delete_expired(
-            seen_before=now - self._idle, created_before=now - timedelta(seconds=ABSOLUTE_S)
-        )
-        self._swept = now
+        due = self._swept is None or now - self._swept >= self._idle
+        if due or repository.count() >= MAX_SESSIONS:  # what has ended goes first
+            repository.delete_expired(
+                seen_before=now - self._idle, created_before=now - timedelta(seconds=ABSOLUTE_S)
+            )
+            self._swept = now
+            excess = repository.count() - MAX_SESSIONS + 1
+            if excess > 0:
+                repository.delete_least_recent(max(excess, MAX_SESSIONS // 10))

@@ -54,9 +54,8 @@ NOTICE_FIELDS = (
     "how_to_appeal",
     "created_at",
 )
-# The columns of a decision row as `decision_rows` gives them, and of a notice row.
+# The columns of a decision row as `decision_rows` gives them (a notice row's: NOTICE_FIELDS).
 DECISION_COLUMNS = (*DECISION_FIELDS, "digest", "ledger_batch")
-NOTICE_COLUMNS = NOTICE_FIELDS
 
 _ID = DECISION_FIELDS.index("decision_id")
 _CONTENT = DECISION_FIELDS.index("content_id")
@@ -126,7 +125,7 @@ def decision_rows(
     records: Sequence[Sequence[Any]], batch: str
 ) -> tuple[list[list[Any]], list[list[Any]], dict[str, Any]]:
     """Decision rows (`DECISION_COLUMNS`, each with its digest), notice rows
-    (`NOTICE_COLUMNS`), and the ledger payload committing to the batch's digests."""
+    (`NOTICE_FIELDS`), and the ledger payload committing to the batch's digests."""
     rows, notices, actions = [], [], Counter[str]()
     for decision, notice in records:
         row = [*decision, decision_digest(decision, notice), batch]

@@ -18,7 +18,6 @@ from ombuds.records.repos.common import Sessions, chunked
 from ombuds.records.repos.decision_records import (
     DECISION_COLUMNS,
     DECISION_FIELDS,
-    NOTICE_COLUMNS,
     NOTICE_FIELDS,
     case_openings,
     check_records,
@@ -56,7 +55,7 @@ def write_records(session: Session, records: Sequence[Sequence[Any]], batch: str
     for chunk in chunked(rows, INSERT_BATCH):
         insert_rows(connection, DecisionRow.__table__, DECISION_COLUMNS, chunk)
     for chunk in chunked(notices, INSERT_BATCH):
-        insert_rows(connection, NoticeRow.__table__, NOTICE_COLUMNS, chunk)
+        insert_rows(connection, NoticeRow.__table__, NOTICE_FIELDS, chunk)
     return payload
 
 
