@@ -40,7 +40,7 @@ from ombuds.engine.serialize import decision_as_dict
 from ombuds.interfaces.api.content import _content
 from ombuds.interfaces.api.models import BatchIn
 from ombuds.records import Store
-from ombuds.records.repos.decision_records import decision_record
+from ombuds.records.repos.decision_records import encoded_record
 from ombuds.settings import Settings
 
 STAGES = (
@@ -70,8 +70,8 @@ def run_batch(engine: Any, body: bytes) -> list[float]:
     parsed = mark(json.loads(body))
     batch = mark(BatchIn.model_validate(parsed))
     contents = mark([_content(item, f"items[{i}].") for i, item in enumerate(batch.items)])
-    decisions = mark([engine.submit(c) for c in contents])
-    mark(json.dumps([[decision_record(d) for d in decisions]]).encode())
+    decisions = mark(engine.submit_many(contents))
+    mark([encoded_record(d) for d in decisions])
     answer = mark({"decisions": [decision_as_dict(d) for d in decisions]})
     mark(to_json(answer))
     return [b - a for a, b in itertools.pairwise(marks)]

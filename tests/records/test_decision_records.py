@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from ombuds.domain import Action, Decision, Notice, Reason, Signal, Tier
 from ombuds.records import Store
-from ombuds.records.repos.decision_records import decision_record
+from ombuds.records.ledger.chain import decision_digest
+from ombuds.records.repos.decision_records import decision_record, decode_records, encoded_record
 
 from ..domain.test_evidence import evidence
 
@@ -82,4 +83,19 @@ def test_a_decision_survives_the_writer_trip_and_verifies(store: Store, made: De
     sent = json.loads(json.dumps([decision_record(made)]))  # as the writer process gets it
     store.record_records(sent)
     assert store.get_decision(made.decision_id) == made
+    assert store.verify_ledger().problem == ""
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=40)
+@given(st.lists(decisions(), min_size=1, max_size=4))
+def test_encoded_records_are_stored_with_their_own_digests(
+    store: Store, made: list[Decision]
+) -> None:
+    encoded = [encoded_record(d) for d in made]  # as the writer process gets them now
+    assert all(b"\n" not in data for data in encoded)  # the frame's separator
+    records, digests = decode_records(encoded)
+    # The digest of the bytes sent is the digest of the values decoded from them.
+    assert digests == [decision_digest(*record) for record in records]
+    store.record_records(records, digests=digests)
+    assert [store.get_decision(d.decision_id) for d in made] == made
     assert store.verify_ledger().problem == ""

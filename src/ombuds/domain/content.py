@@ -20,6 +20,9 @@ def _frozen(attrs: Mapping[str, AttributeValue]) -> Mapping[str, AttributeValue]
     return MappingProxyType(dict(attrs))
 
 
+_NO_EXTRA: Mapping[str, str] = MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class Content:
     """A text, image or file with the platform's ids and the attributes scopes look at.
@@ -44,7 +47,9 @@ class Content:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "attributes", _frozen(self.attributes))
-        object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
+        # Most content carries no extra: one shared empty view, not a copy each.
+        extra = MappingProxyType(dict(self.extra)) if self.extra else _NO_EXTRA
+        object.__setattr__(self, "extra", extra)
         if self.kind is ContentKind.TEXT and self.text is None:
             raise ValueError("text content needs `text`")
         if self.kind is not ContentKind.TEXT and self.data is None:

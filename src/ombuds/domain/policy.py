@@ -28,9 +28,12 @@ class Policy:
     # Where this policy banks what it confirms by itself: the signals of content its
     # deferred tier blocked go here, so the next exact copy is caught inline.
     confirm_bank: str = ""
+    # `lexicons` as a set, made once: the engine filters every message's matches by it.
+    lexicon_names: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "actions", MappingProxyType(dict(self.actions)))
+        object.__setattr__(self, "lexicon_names", frozenset(self.lexicons))
         if self.confirm_bank and self.confirm_bank not in self.banks:
             raise ValueError(
                 f"confirm_bank '{self.confirm_bank}' must be one of the policy's banks"

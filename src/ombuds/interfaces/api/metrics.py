@@ -18,7 +18,6 @@ from prometheus_client import (
     CollectorRegistry,
     Counter,
     Gauge,
-    Histogram,
     ProcessCollector,
     generate_latest,
 )
@@ -26,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ombuds.domain import Action, Decision, Reason, Tier
 from ombuds.interfaces.api.errors import ERROR_RESPONSES
+from ombuds.interfaces.api.histogram import BatchHistogram
 from ombuds.interfaces.api.key_use import count_key_use
 from ombuds.interfaces.api.untraced import is_untraced
 
@@ -71,9 +71,10 @@ class Metrics:
             ["action", "tier"],
             registry=r,
         )
-        self.inline_latency = Histogram(
+        self.inline_latency = BatchHistogram(
             "ombuds_inline_decision_seconds",
-            "Time the engine took for one in-scope inline decision.",
+            "Time the engine took for one in-scope inline decision (in a batch, its share of "
+            "the work the batch's items share, plus its own).",
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
@@ -129,12 +130,16 @@ class Metrics:
     def observe_many(self, decisions: Sequence[Decision]) -> None:
         """Count decisions, one counter update per (action, tier); out-of-scope ones are not
         decisions worth a trace."""
-        traced = [d for d in decisions if d.reason is not Reason.OUT_OF_SCOPE]
-        for (action, tier), n in Tally((d.action.value, d.tier.value) for d in traced).items():
-            self.decisions.labels(action, tier).inc(n)
-        for d in traced:
-            if d.tier is Tier.INLINE:
-                self.inline_latency.observe(d.elapsed_us / 1e6)
+        tally: Tally[tuple[Action, Tier]] = Tally()
+        inline: list[float] = []
+        for d in decisions:
+            if d.reason is not Reason.OUT_OF_SCOPE:
+                tally[d.action, d.tier] += 1
+                if d.tier is Tier.INLINE:
+                    inline.append(d.elapsed_us / 1e6)
+        for (action, tier), n in tally.items():
+            self.decisions.labels(action.value, tier.value).inc(n)
+        self.inline_latency.observe_many(inline)
 
     def webhook_outcome(self, outcome: str) -> None:
         self.webhook_deliveries.labels(outcome).inc()

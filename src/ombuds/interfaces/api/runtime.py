@@ -183,7 +183,7 @@ class Runtime:
         engine = self._running_engine()
         assert self._writer is not None
         try:
-            decisions = [engine.submit(content) for content in contents]
+            decisions = engine.submit_many(contents)
         except BaseException:
             self._writer.discard()  # none of a failed submission's decisions is written
             raise

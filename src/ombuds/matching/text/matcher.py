@@ -68,15 +68,35 @@ class TextMatcher:
         norm = normalize(text)
         if not norm:
             return norm, []
-        allowed = None if lexicons is None else frozenset(lexicons)
+        hits, candidates = self._automaton.scan(norm, patterns=self._has_patterns)
+        return norm, self._judged(norm, _allowed(lexicons), hits, candidates)
+
+    def match_many(
+        self, texts: Sequence[str], lexicons: Sequence[Collection[str] | None]
+    ) -> list[list[Evidence]]:
+        """`match(texts[i], lexicons[i])` for every i, with one scan shared by all texts."""
+        norms = [normalize(text) for text in texts]
+        scans = self._automaton.scan_many(norms, patterns=self._has_patterns)
+        return [
+            self._judged(norm, _allowed(names), hits, candidates) if norm else []
+            for norm, names, (hits, candidates) in zip(norms, lexicons, scans, strict=True)
+        ]
+
+    def _judged(
+        self,
+        norm: str,
+        allowed: frozenset[str] | None,
+        hits: LiteralHits,
+        candidates: Sequence[int],
+    ) -> list[Evidence]:
+        """The evidence in `norm`, given its scan: literal hits and pattern candidates."""
         squeezed: Squeezed | None = None
         if self._squeezed_lexicons and (
             allowed is None or not allowed.isdisjoint(self._squeezed_lexicons)
         ):
             squeezed = squeeze(norm)
-        hits, candidates = self._automaton.scan(norm, patterns=self._has_patterns)
         if not hits and not candidates and squeezed is None:
-            return norm, []
+            return []
         found: _Found = {}
         # Rules of separator-insensitive lexicons read the squeezed text when it differs.
         self._collect(found, hits, norm, allowed, want=None if squeezed is None else False)
@@ -86,7 +106,7 @@ class TextMatcher:
         evidence = self._evidence(found)
         evidence.extend(self._confirm_patterns(candidates, norm, allowed))
         evidence.sort(key=lambda pair: pair[0])
-        return norm, [e for _, e in evidence]
+        return [e for _, e in evidence]
 
     def _collect(
         self,
@@ -142,6 +162,12 @@ class TextMatcher:
             if spans:
                 out.append((rule.index, _make(rule, tuple(texts), spans)))
         return out
+
+
+def _allowed(lexicons: Collection[str] | None) -> frozenset[str] | None:
+    if lexicons is None or isinstance(lexicons, frozenset):
+        return lexicons
+    return frozenset(lexicons)
 
 
 def _make(rule: CompiledRule, texts: tuple[str, ...], spans: list[tuple[int, int]]) -> Evidence:

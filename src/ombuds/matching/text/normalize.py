@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from ombuds.matching.text.folds import fold_if_simple
 from ombuds.matching.text.tables import Tables, ascii_controls, tables
 
 # NFKC, case folding and deletions can each undo another's work (a deleted invisible may let a
@@ -21,7 +22,8 @@ def normalize(text: str) -> str:
     """The normalized form of `text`. Idempotent, NFKC-stable, never raises."""
     if text.isascii():
         return _normalize_ascii(text)
-    return _normalize_unicode(text)
+    folded = fold_if_simple(text)  # most non-ASCII chat text: one replace per distinct char
+    return folded if folded is not None else _normalize_unicode(text)
 
 
 def _normalize_ascii(text: str) -> str:

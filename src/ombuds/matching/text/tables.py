@@ -59,8 +59,8 @@ class CharSet:
         cps = sorted(set(code_points))
         bmp = [cp for cp in cps if cp < _ASTRAL_START]
         astral = [cp for cp in cps if cp >= _ASTRAL_START]
-        self._bmp = re.compile(_char_class(bmp)) if bmp else None
-        self._astral = re.compile(_char_class(astral)) if astral else None
+        self._bmp = re.compile(char_class(bmp)) if bmp else None
+        self._astral = re.compile(char_class(astral)) if astral else None
 
     def search(self, text: str, has_astral: bool) -> bool:
         if self._bmp is not None and self._bmp.search(text) is not None:
@@ -157,18 +157,7 @@ def _nfkc_tables() -> tuple[dict[str, str], list[int]]:
     is that of each character on its own: "simple" characters, whose NFKC form brings none of
     those either, are replaced one by one; a text with any "complex" character gets full NFKC.
     """
-    # Second halves of canonical pairs can compose with the character before them.
-    second: set[int] = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # Hangul V, T
-    for _, ch in _scanned():
-        decomposition = unicodedata.decomposition(ch)
-        if decomposition and not decomposition.startswith("<"):
-            parts = decomposition.split()
-            if len(parts) == 2:
-                second.add(int(parts[1], 16))
-
-    def inert(c: str) -> bool:
-        return not unicodedata.combining(c) and ord(c) not in second
-
+    inert = inert_test()
     simple: dict[str, str] = {}
     complex_: list[int] = []
     for cp, ch in _scanned():
@@ -185,7 +174,24 @@ def _nfkc_tables() -> tuple[dict[str, str], list[int]]:
     return simple, complex_
 
 
-def _char_class(code_points: Iterable[int]) -> str:
+def inert_test() -> Callable[[str], bool]:
+    """Whether a character can never compose with a neighbour under NFKC: it is not a
+    combining mark, nor the second half of a canonical pair (Hangul V and T jamo included)."""
+    second: set[int] = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # Hangul V, T
+    for _, ch in _scanned():
+        decomposition = unicodedata.decomposition(ch)
+        if decomposition and not decomposition.startswith("<"):
+            parts = decomposition.split()
+            if len(parts) == 2:
+                second.add(int(parts[1], 16))
+
+    def inert(c: str) -> bool:
+        return not unicodedata.combining(c) and ord(c) not in second
+
+    return inert
+
+
+def char_class(code_points: Iterable[int]) -> str:
     ranges: list[tuple[int, int]] = []
     for cp in sorted(set(code_points)):
         if ranges and ranges[-1][1] == cp - 1:

@@ -50,6 +50,13 @@ class Automaton(ABC):
         """Literal occurrences, and ids of patterns that may match (a superset: the caller
         confirms each with `PatternSpec.compiled`). `patterns=False` skips the patterns."""
 
+    def scan_many(
+        self, texts: Sequence[str], *, patterns: bool = True
+    ) -> list[tuple[LiteralHits, Sequence[int]]]:
+        """`scan` of each text, in order. A backend may share one pass among them; offsets
+        stay relative to each text."""
+        return [self.scan(text, patterns=patterns) for text in texts]
+
     def native_bytes(self) -> int | None:
         """Size of the compiled structures outside the Python heap, when the backend knows."""
         return None

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Sequence
+from itertools import accumulate
 from typing import Any
 
 from ombuds.matching.text.backends.base import (
@@ -19,6 +21,9 @@ from ombuds.matching.text.backends.base import (
 # lookbehind...) by matching a superset; Python `re` confirms every candidate anyway.
 # Single-match: one report per pattern is all a candidate list needs.
 _PATTERN_FLAGS = ("HS_FLAG_CASELESS", "HS_FLAG_UTF8", "HS_FLAG_UCP", "HS_FLAG_PREFILTER")
+# Texts scanned together are joined by this byte: no literal holding it, no occurrence can
+# span two texts, and each hit belongs to the text its last byte lies in.
+_JOIN = b"\n"
 
 
 def pcre_source(source: str) -> str:
@@ -88,6 +93,7 @@ class HyperscanAutomaton(Automaton):
             )
         if patterns:
             self._pattern_db = self._compile_patterns(patterns)
+        self._joinable = not any(_JOIN.decode() in lit for lit in literals)
         # Scratch space is per thread: hyperscan refuses a scratch already in use.
         self._local = threading.local()
 
@@ -162,6 +168,45 @@ class HyperscanAutomaton(Automaton):
                 data, match_event_handler=_on_pattern, context=ids, scratch=pattern_scratch
             )
         return hits, ids
+
+    def scan_many(
+        self, texts: Sequence[str], *, patterns: bool = True
+    ) -> list[tuple[LiteralHits, Sequence[int]]]:
+        # One literal pass for all: per call, Hyperscan's set-up costs as much as scanning a
+        # chat message. Patterns stay one scan per text: their anchors and single-match
+        # reports are per buffer.
+        if self._literal_db is None or not self._joinable or len(texts) < 2:
+            return super().scan_many(texts, patterns=patterns)
+        encoded = [text.encode("utf-8") for text in texts]
+        literal_scratch, pattern_scratch = self._scratches()
+        found: LiteralHits = []
+        self._literal_db.scan(
+            _JOIN.join(encoded),
+            match_event_handler=_on_literal,
+            context=found,
+            scratch=literal_scratch,
+        )
+        per_text: list[LiteralHits] = [[] for _ in texts]
+        if found:
+            starts = list(accumulate((len(data) + 1 for data in encoded), initial=0))
+            for lit_id, end in found:
+                i = bisect_right(starts, end - 1) - 1
+                per_text[i].append((lit_id, end - starts[i]))
+        for i, hits in enumerate(per_text):
+            if hits and len(encoded[i]) != len(texts[i]):
+                data = encoded[i]
+                per_text[i] = [(lit, len(data[:end].decode("utf-8"))) for lit, end in hits]
+        if not patterns or pattern_scratch is None:
+            return [(hits, ()) for hits in per_text]
+        return [
+            (hits, self._candidates(data, pattern_scratch))
+            for hits, data in zip(per_text, encoded, strict=True)
+        ]
+
+    def _candidates(self, data: bytes, scratch: Any) -> list[int]:
+        ids: list[int] = []
+        self._pattern_db.scan(data, match_event_handler=_on_pattern, context=ids, scratch=scratch)
+        return ids
 
 
 def build(literals: Sequence[str], patterns: Sequence[PatternSpec]) -> Automaton:
