@@ -92,3 +92,33 @@ def test_both_paths_answer_alike(
 ) -> None:
     fast, framework, tokens = clients
     assert _send(fast, case, tokens) == _send(framework, case, tokens)
+
+
+def test_a_client_gone_before_its_body_is_no_error(
+    clients: tuple[TestClient, TestClient, dict[str, str]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fast, _, tokens = clients
+    sent: list[Any] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": ONE,
+        "headers": [
+            (b"content-type", JSON.encode()),
+            (b"authorization", f"Bearer {tokens['platform']}".encode()),
+        ],
+        "query_string": b"",
+        "app": fast.app,
+    }
+    middleware = fast.app.middleware_stack  # type: ignore[attr-defined]
+    fast.portal.call(middleware, scope, receive, send)  # type: ignore[union-attr]
+    assert sent == []  # no answer to a client that is gone, and no 500 logged for it
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []

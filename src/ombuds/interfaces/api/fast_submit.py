@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -58,6 +58,8 @@ class FastSubmit:
         request = Request(scope, receive)
         try:
             response: Response = _json_response(await route(request))
+        except ClientDisconnect:
+            return  # gone before its body arrived: nothing was decided, no one to answer
         except ValidationError as exc:
             response = validation_response(exc.errors(include_url=False))
         except Exception as exc:
