@@ -4,16 +4,13 @@ Recording a decision is mostly Python (row values, digests, the driver's paramet
 binding). Done by a thread of the request process, it competes for that process's GIL
 with the event loop, and every call that lets the GIL go (a Hyperscan scan, a SQLite step)
 then waits to take it back: measured, a 15 µs scan took ~213 µs in the server. Here the
-request process only turns each decision into its record form on the caller's thread, as
-the canonical JSON its digest is taken over (`decision_records.encoded_record`: plain
-lists, what the rows are made of, so the child never rebuilds a Decision nor encodes a
-record again to digest it), and its writer thread hands each group over a pipe and waits
-for the answer without the GIL. The child records with the same `record_units` as the
-in-process sink, so the outcome per unit, the transactions and the ledger entries are the
-same.
-
-A group goes over as one frame: the units' sizes, comma-separated, then a newline and the
-units' encoded records joined by newlines (canonical JSON holds none).
+request process only turns each decision into its record form on the caller's thread
+(`records.repos.decision_records`: plain lists, what the digest covers and the rows are
+made of, so the child never rebuilds a Decision), and its writer thread hands each group
+over a pipe as JSON (pydantic-core's encoder: a third of the json module's time, on the
+process that is the bottleneck) and waits for the answer without the GIL. The child
+decodes, digests and records with the same `record_units` as the in-process sink, so the
+outcome per unit, the transactions and the ledger entries are the same.
 
 If the child dies, the units it was writing fail with UnavailableError (they may or may
 not be recorded: the caller answers 503 and the platform retries, which makes new
@@ -28,22 +25,21 @@ import logging
 import multiprocessing
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from pydantic_core import from_json, to_json
 
 from ombuds import errors
 from ombuds.domain import Decision
 from ombuds.engine.sinks import GroupCommitBase, record_units
-from ombuds.records.repos.decision_records import decode_records, encoded_record
-
-if TYPE_CHECKING:
-    from ombuds.records import Store
+from ombuds.records.repos.decision_records import decision_record
 
 log = logging.getLogger("ombuds.engine")
 _START_TIMEOUT_S = 60.0
 _READY = b"ready"
 
 
-class ProcessCommitSink(GroupCommitBase[bytes]):
+class ProcessCommitSink(GroupCommitBase[list[Any]]):
     """Same contract as `GroupCommitSink`; the store is the one at `database_url`."""
 
     def __init__(self, database_url: str, *, max_group: int = 5_000) -> None:
@@ -58,13 +54,13 @@ class ProcessCommitSink(GroupCommitBase[bytes]):
         """The child's process id (None between a crash and the next group)."""
         return None if self._process is None else self._process.pid
 
-    def _hold(self, decision: Decision) -> bytes:
-        return encoded_record(decision)
+    def _hold(self, decision: Decision) -> list[Any]:
+        return decision_record(decision)
 
-    def _record(self, units: list[list[bytes]]) -> list[Exception | None]:
+    def _record(self, units: list[list[list[Any]]]) -> list[Exception | None]:
         conn = self._conn if self._conn is not None else self._start()
         try:
-            conn.send_bytes(_frame(units))
+            conn.send_bytes(to_json(units))
             reply = json.loads(conn.recv_bytes())
         except (EOFError, OSError) as exc:
             self._stop()
@@ -141,31 +137,10 @@ def writer_main(conn: Connection, database_url: str) -> None:
                 return
             if not frame:
                 return
-            outcomes = record_units(lambda group: _write(store, group), _units(frame))
+            outcomes = record_units(store.record_records, from_json(frame))
             conn.send_bytes(json.dumps([_outcome_of(e) for e in outcomes]).encode())
     finally:
         store.close()
-
-
-def _frame(units: list[list[bytes]]) -> bytes:
-    sizes = ",".join(str(len(unit)) for unit in units).encode()
-    return sizes + b"\n" + b"\n".join(record for unit in units for record in unit)
-
-
-def _units(frame: bytes) -> list[list[tuple[list[Any], str]]]:
-    """The frame's units, each record with its digest."""
-    head, _, body = frame.partition(b"\n")
-    records, digests = decode_records(body.split(b"\n") if body else [])
-    pairs = list(zip(records, digests, strict=True))
-    units, start = [], 0
-    for size in (int(n) for n in head.split(b",")):
-        units.append(pairs[start : start + size])
-        start += size
-    return units
-
-
-def _write(store: Store, group: list[tuple[list[Any], str]]) -> None:
-    store.record_records([record for record, _ in group], digests=[d for _, d in group])
 
 
 def _outcome_of(exc: Exception | None) -> list[str | None] | None:

@@ -238,16 +238,9 @@ class Store:
         """
         self._decisions.record_decisions(decisions, actor=actor)
 
-    def record_records(
-        self,
-        records: Sequence[Sequence[Any]],
-        *,
-        actor: str = "engine",
-        digests: Sequence[str] | None = None,
-    ) -> None:
-        """`record_decisions` for decisions in record form (`repos.decision_records`);
-        `digests`, the records' own when known (`decode_records`)."""
-        self._decisions.record_records(records, actor=actor, digests=digests)
+    def record_records(self, records: Sequence[Sequence[Any]], *, actor: str = "engine") -> None:
+        """`record_decisions` for decisions in record form (`repos.decision_records`)."""
+        self._decisions.record_records(records, actor=actor)
 
     def get_decision(self, decision_id: str) -> Decision:
         return self._decisions.get_decision(decision_id)

@@ -10,21 +10,13 @@ rebuilt: at tens of thousands of decisions a second, every conversion counts.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from ombuds.domain import Action, Decision, Notice, Reason, opens_case
-from ombuds.records.ledger.chain import (
-    EPOCH,
-    decision_digest,
-    decision_encoding,
-    micros,
-    root,
-    sha256_hex,
-)
+from ombuds.records.ledger.chain import EPOCH, decision_digest, micros, root
 
 # What a decision's digest covers: every value recorded for it, read back by these names.
 DECISION_FIELDS = (
@@ -135,21 +127,6 @@ def decision_record(d: Decision) -> list[Any]:
     ]
 
 
-def encoded_record(d: Decision) -> bytes:
-    """The decision's record as canonical JSON (`chain.decision_encoding`): its digest is
-    the SHA-256 of exactly these bytes, and they hold no newline."""
-    decision, notice = decision_record(d)
-    return decision_encoding(decision, notice)
-
-
-def decode_records(encoded: Sequence[bytes]) -> tuple[list[list[Any]], list[str]]:
-    """The records `encoded_record` gave, and their digests, taken over the bytes as they
-    came: canonical JSON decodes and re-encodes to the same bytes, so nothing is encoded
-    twice to be digested."""
-    records: list[list[Any]] = json.loads(b"[" + b",".join(encoded) + b"]")
-    return records, [sha256_hex(data) for data in encoded]
-
-
 def check_records(records: Sequence[Sequence[Any]]) -> None:
     """ValueError unless every notice belongs to the decision it comes with."""
     for decision, notice in records:
@@ -158,16 +135,13 @@ def check_records(records: Sequence[Sequence[Any]]) -> None:
 
 
 def decision_rows(
-    records: Sequence[Sequence[Any]], batch: str, digests: Sequence[str] | None = None
+    records: Sequence[Sequence[Any]], batch: str
 ) -> tuple[list[list[Any]], list[list[Any]], dict[str, Any]]:
     """Decision rows (`DECISION_COLUMNS`, each with its digest), notice rows
-    (`NOTICE_FIELDS`), and the ledger payload committing to the batch's digests.
-
-    `digests`, when given, are the records' own (`decode_records`), in order."""
+    (`NOTICE_FIELDS`), and the ledger payload committing to the batch's digests."""
     rows, notices, actions = [], [], Counter[str]()
-    for i, (decision, notice) in enumerate(records):
-        digest = decision_digest(decision, notice) if digests is None else digests[i]
-        row = [*decision, digest, batch]
+    for decision, notice in records:
+        row = [*decision, decision_digest(decision, notice), batch]
         row[_AT] = _time(row[_AT])
         rows.append(row)
         actions[decision[_ACTION]] += 1
@@ -196,9 +170,20 @@ def case_openings(records: Sequence[Sequence[Any]]) -> list[CaseOpening]:
     return [
         (d[_ID], d[_CONTENT], d[_POLICY], d[_CATEGORY], _time(d[_AT]))
         for d, _notice in records
-        if opens_case(Action(d[_ACTION]), Reason(d[_REASON]))
+        if d[_ACTION] == Action.REVIEW and opens_case(Action.REVIEW, Reason(d[_REASON]))
     ]
 
 
+_last_us: tuple[int, datetime] = (0, EPOCH)
+
+
 def _time(us: int) -> datetime:
-    return EPOCH + us * _MICROSECOND
+    # The same object for the same time, as a batch's rows share one: the row writer then
+    # converts it once (`rows.insert_rows`).
+    global _last_us
+    last = _last_us
+    if last[0] == us:
+        return last[1]
+    when = EPOCH + us * _MICROSECOND
+    _last_us = (us, when)
+    return when

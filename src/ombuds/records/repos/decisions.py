@@ -44,16 +44,11 @@ def row_digest(row: DecisionRow, notice: NoticeRow | None) -> str:
     )
 
 
-def write_records(
-    session: Session,
-    records: Sequence[Sequence[Any]],
-    batch: str,
-    digests: Sequence[str] | None = None,
-) -> dict[str, Any]:
+def write_records(session: Session, records: Sequence[Sequence[Any]], batch: str) -> dict[str, Any]:
     """Insert the records' decision rows (each with its digest) and notice rows in the
     session's transaction; the payload of the ledger entry that commits to them."""
     check_records(records)
-    rows, notices, payload = decision_rows(records, batch, digests)
+    rows, notices, payload = decision_rows(records, batch)
     # The driver's executemany on the session's connection (`insert_rows`): the ORM's
     # bulk path, and even Core's, cost more than the rows' writing.
     connection = session.connection()
@@ -113,13 +108,7 @@ class DecisionRepository:
     def record_decisions(self, decisions: Sequence[Decision], *, actor: str) -> None:
         self.record_records([decision_record(d) for d in decisions], actor=actor)
 
-    def record_records(
-        self,
-        records: Sequence[Sequence[Any]],
-        *,
-        actor: str,
-        digests: Sequence[str] | None = None,
-    ) -> None:
+    def record_records(self, records: Sequence[Sequence[Any]], *, actor: str) -> None:
         """Record decisions (in record form), their notices and cases, and one ledger entry
         for them all.
 
@@ -135,7 +124,7 @@ class DecisionRepository:
 
         try:
             with self._sessions.begin() as s:
-                payload = write_records(s, records, batch, digests)
+                payload = write_records(s, records, batch)
                 open_cases(s, case_openings(records))
                 append(s, Kind.DECISIONS, actor=actor, subject=batch, payload=payload)
         except IntegrityError as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -35,12 +36,48 @@ def _plan(table: Table, dialect: Dialect, names: tuple[str, ...]) -> _Plan:
         raise ValueError(f"insert into {table.name} binds {sorted(bound)}, rows hold {names}")
     order = tuple(names.index(n) for n in bound)
     processors = tuple(
-        (i, p)
+        (i, _memoized(p))
         for i, n in enumerate(names)
         if (p := table.c[n].type.dialect_impl(dialect).bind_processor(dialect)) is not None
     )
     same = order == tuple(range(len(names)))
     return _Plan(str(compiled), compiled.positional, None if same else order, processors)
+
+
+_UNSET = object()
+# Values that cannot change after they were processed, so the last one may be remembered.
+_IMMUTABLE = frozenset({str, int, float, bool, datetime, type(None)})
+
+
+def _memoized(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`process`, answering at once for empty lists and dicts (most decisions' JSON columns)
+    and for the immutable value it processed last (a batch's rows share one time)."""
+    empty_list, empty_dict = _constant(process, []), _constant(process, {})
+    last: list[tuple[Any, Any]] = [(_UNSET, None)]  # swapped whole: safe between threads
+
+    def run(value: Any) -> Any:
+        kind = type(value)
+        if kind is list or kind is dict:
+            if not value:
+                done = empty_list if kind is list else empty_dict
+                return process(value) if done is _UNSET else done
+            return process(value)
+        seen, result = last[0]
+        if value is seen:
+            return result
+        result = process(value)
+        if kind in _IMMUTABLE:
+            last[0] = (value, result)
+        return result
+
+    return run
+
+
+def _constant(process: Callable[[Any], Any], value: Any) -> Any:
+    try:
+        return process(value)
+    except (TypeError, ValueError, AttributeError):  # not a value this column takes
+        return _UNSET
 
 
 def insert_rows(
