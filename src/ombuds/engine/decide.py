@@ -63,8 +63,9 @@ def decide(
     signals: Sequence[Signal] = (),
     unscannable: str = "",
     supersedes: str | None = None,
+    decision_id: str = "",
 ) -> Decision:
-    decision_id = new_id("dcs")
+    decision_id = decision_id or new_id("dcs")
     reason = Reason.NO_MATCH
     if unscannable:
         reason = Reason.UNSCANNABLE

@@ -27,6 +27,7 @@ from ombuds.domain import (
 from ombuds.engine.banks import BankMatcher, EntryCache, indexable
 from ombuds.engine.decide import decide, unscannable_verdict
 from ombuds.engine.deferred.tier import DeferredTier
+from ombuds.engine.ids import new_ids
 from ombuds.engine.live_banks import LiveIndexes
 from ombuds.engine.sinks import DecisionSink
 from ombuds.engine.verdict import Verdict, judge
@@ -94,11 +95,12 @@ class Engine:
         if not in_scope:
             return [_out_of_scope(content) for content in contents]
         now = self._clock()
+        ids = iter(new_ids("dcs", in_scope))
         found = self._match_texts(contents, covering)
         shared = time.perf_counter() - started
         share = shared / in_scope
         decisions = [
-            self._submit_one(content, policies, found.get(i), now, share)
+            self._submit_one(content, policies, found.get(i), now, share, next(ids))
             if policies
             else _out_of_scope(content)
             for i, (content, policies) in enumerate(zip(contents, covering, strict=True))
@@ -116,6 +118,7 @@ class Engine:
         text_evidence: list[Evidence] | None,
         now: datetime,
         share: float,
+        decision_id: str,
     ) -> Decision:
         started = time.perf_counter() - share
         signals: list[Signal] = []
@@ -126,7 +129,7 @@ class Engine:
             unscannable = self._why_unscannable(content)
             evidence = [] if unscannable else self._match_banks(content, policies, signals, now)
         verdict = judge(policies, evidence)
-        decision = self._decide(content, verdict, signals, unscannable, now, started)
+        decision = self._decide(content, verdict, signals, unscannable, now, started, decision_id)
         if self._sink is not None:
             self._sink.accept(decision)
         if self._needs_deferred(content, decision, unscannable):
@@ -245,6 +248,7 @@ class Engine:
         unscannable: str,
         now: datetime,
         started: float,
+        decision_id: str,
     ) -> Decision:
         if unscannable:
             verdict = unscannable_verdict(self.covering(content))
@@ -257,6 +261,7 @@ class Engine:
             appeal_url=self._settings.appeal_url,
             signals=signals,
             unscannable=unscannable,
+            decision_id=decision_id,
         )
 
 
