@@ -88,7 +88,7 @@ def notice_record(n: Notice) -> list[Any]:
         n.decision_id,
         n.content_id,
         n.author_id,
-        n.action.value,
+        n.action._value_,
         n.category,
         n.policy,
         n.ground,
@@ -109,9 +109,11 @@ def decision_record(d: Decision) -> list[Any]:
             d.author_id,
             d.conversation_id,
             d.content_kind,
-            d.action.value,
-            d.reason.value,
-            d.tier.value,
+            # `_value_`, the member's own attribute: `.value` is a descriptor written in
+            # Python, ~0.1 µs a read, and a batch reads thousands.
+            d.action._value_,
+            d.reason._value_,
+            d.tier._value_,
             d.category,
             d.policy,
             [e.as_dict() for e in d.evidence],
