@@ -116,9 +116,10 @@ def decision_record(d: Decision) -> list[Any]:
             d.tier._value_,
             d.category,
             d.policy,
-            [e.as_dict() for e in d.evidence],
+            # Most decisions match nothing: skip the comprehensions' set-up for them.
+            [e.as_dict() for e in d.evidence] if d.evidence else [],
             list(d.signal_types),
-            [{"type": s.signal_type, "value": s.value, "quality": s.quality} for s in d.signals],
+            _signals(d) if d.signals else [],
             _micros(d.created_at),
             d.elapsed_us,
             d.supersedes,
@@ -127,6 +128,10 @@ def decision_record(d: Decision) -> list[Any]:
         ],
         None if d.notice is None else notice_record(d.notice),
     ]
+
+
+def _signals(d: Decision) -> list[dict[str, Any]]:
+    return [{"type": s.signal_type, "value": s.value, "quality": s.quality} for s in d.signals]
 
 
 def check_records(records: Sequence[Sequence[Any]]) -> None:
