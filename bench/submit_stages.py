@@ -8,7 +8,7 @@ The request process's share of `POST /v1/content/batch`, with the same code the 
 calls: (1) the workload of bench/api_load.py (its lexicons in a temporary workspace, batches
 of `--batch-size` of its messages as JSON bodies); (2) an engine built from that workspace as
 `ombuds serve` builds it, with no decision sink; (3) for each body in turn: `json.loads`, the
-`BatchIn` model, domain `Content`, `Engine.submit` per item, the record form and its JSON
+`BatchIn` model, domain `Content`, `Engine.submit_many`, the record form and its JSON
 for the decision writer, the answer's dicts and its JSON. Reported: microseconds per message
 per stage, median and minimum over every batch of every round. `--busy-neighbour` runs a
 busy loop in another process meanwhile: what a loaded 2-core machine does to the same work.
@@ -17,7 +17,6 @@ busy loop in another process meanwhile: what a loaded 2-core machine does to the
 from __future__ import annotations
 
 import argparse
-import gc
 import itertools
 import json
 import multiprocessing
@@ -39,8 +38,9 @@ from ombuds.engine.loading import build_engine
 from ombuds.engine.serialize import decision_as_dict
 from ombuds.interfaces.api.content import _content
 from ombuds.interfaces.api.models import BatchIn
+from ombuds.interfaces.api.runtime import settle_heap
 from ombuds.records import Store
-from ombuds.records.repos.decision_records import encoded_record
+from ombuds.records.repos.decision_records import decision_record
 from ombuds.settings import Settings
 
 STAGES = (
@@ -71,7 +71,7 @@ def run_batch(engine: Any, body: bytes) -> list[float]:
     batch = mark(BatchIn.model_validate(parsed))
     contents = mark([_content(item, f"items[{i}].") for i, item in enumerate(batch.items)])
     decisions = mark(engine.submit_many(contents))
-    mark([encoded_record(d) for d in decisions])
+    mark(to_json([[decision_record(d) for d in decisions]]))  # the writer pipe's frame
     answer = mark({"decisions": [decision_as_dict(d) for d in decisions]})
     mark(to_json(answer))
     return [b - a for a, b in itertools.pairwise(marks)]
@@ -127,8 +127,7 @@ def main() -> None:
         settings = Settings(home=home, ocr=False)
         with Store.open(settings.resolved_database_url()) as store:
             engine = build_engine(store, settings)
-        gc.collect()
-        gc.freeze()  # as `ombuds serve` does once the engine is loaded
+        settle_heap()  # as `ombuds serve` does once the engine is loaded
         bodies = [
             json.dumps(
                 {
