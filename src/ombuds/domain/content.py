@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from types import MappingProxyType
+
+from ombuds.domain.value import value_object
 
 AttributeValue = str | int | float | bool | None
 
@@ -23,7 +25,7 @@ def _frozen(attrs: Mapping[str, AttributeValue]) -> Mapping[str, AttributeValue]
 _NO_EXTRA: Mapping[str, str] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
+@value_object
 class Content:
     """A text, image or file with the platform's ids and the attributes scopes look at.
 

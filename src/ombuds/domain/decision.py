@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from ombuds.domain.signal import Signal
+from ombuds.domain.value import value_object
 
 
 class Action(StrEnum):
@@ -42,7 +43,7 @@ class Reason(StrEnum):
     UNSCANNABLE = "unscannable"  # the content could not be analysed (corrupt, too large...)
 
 
-@dataclass(frozen=True, slots=True)
+@value_object
 class Evidence:
     """One thing that matched: a bank entry or a lexicon rule."""
 
@@ -97,7 +98,7 @@ def _box(values: Sequence[int]) -> tuple[int, int, int, int]:
     return x0, y0, x1, y1
 
 
-@dataclass(frozen=True, slots=True)
+@value_object
 class Notice:
     """The statement of reasons owed to the affected user for a restricting decision."""
 
@@ -116,7 +117,7 @@ class Notice:
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@value_object
 class Decision:
     decision_id: str
     content_id: str

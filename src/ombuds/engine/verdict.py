@@ -4,12 +4,12 @@ severe judgement wins."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from ombuds.domain import Action, Evidence, Policy
+from ombuds.domain.value import value_object
 
 
-@dataclass(frozen=True, slots=True)
+@value_object
 class Verdict:
     action: Action
     category: str
