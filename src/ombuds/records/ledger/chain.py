@@ -106,12 +106,8 @@ _ENCODE_DECISION = encoder(
 )
 
 
-def decision_encoding(decision: Sequence[Any], notice: Sequence[Any] | None) -> bytes:
-    """The canonical bytes of one decision's recorded values (and its notice's), in a fixed
-    field order: a list, not an object, so no keys are sorted or repeated per decision."""
-    return _ENCODE_DECISION([decision, notice]).encode("utf-8")
-
-
 def decision_digest(decision: Sequence[Any], notice: Sequence[Any] | None) -> str:
-    """The SHA-256 of `decision_encoding`."""
-    return sha256_hex(decision_encoding(decision, notice))
+    """The digest of one decision's recorded values (and its notice's), in a fixed field
+    order: a list, not an object, so no keys are sorted or repeated per decision.
+    """
+    return sha256_hex(_ENCODE_DECISION([decision, notice]).encode("utf-8"))
