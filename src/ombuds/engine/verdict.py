@@ -34,27 +34,12 @@ def _orientation_ok(policy: Policy, evidence: Evidence) -> bool:
 _NOTHING = Verdict(Action.ALLOW, "", None, ())
 
 
-# The verdict when nothing matched, by the policy it names: one object per policy, not one
-# per message. Keyed by identity (policies are not hashable); the entry keeps its policy
-# alive, so an id is never reused while it is cached. A few policies exist at a time.
-_allow_under: dict[int, Verdict] = {}
-
-
-def _nothing_under(policy: Policy | None) -> Verdict:
-    verdict = _allow_under.get(id(policy))
-    if verdict is None or verdict.policy is not policy:
-        if len(_allow_under) > 1_000:  # policies replaced many times over: start afresh
-            _allow_under.clear()
-        verdict = _allow_under[id(policy)] = Verdict(Action.ALLOW, "", policy, ())
-    return verdict
-
-
 def judge(policies: Sequence[Policy], evidence: Sequence[Evidence]) -> Verdict:
     # The first covering policy is named even when nothing matched: a decision records
     # the policy it was analysed under (a reviewer may later bank what it let through).
     first = policies[0] if policies else None
     if not evidence:  # the common case: nothing matched, nothing to weigh
-        return _nothing_under(first)
+        return Verdict(Action.ALLOW, "", first, ())
     best = _NOTHING
     kept: list[Evidence] = []
     for policy in policies:

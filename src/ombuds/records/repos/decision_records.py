@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from ombuds.domain import Action, Decision, Notice, Reason, opens_case
@@ -67,19 +68,11 @@ _AT = DECISION_FIELDS.index("created_at")
 _NOTICE_DECISION = NOTICE_FIELDS.index("decision_id")
 _NOTICE_AT = NOTICE_FIELDS.index("created_at")
 _MICROSECOND = timedelta(microseconds=1)
-# The time last converted, and its microseconds: a batch's decisions share one clock
-# reading, so this saves a datetime subtraction and division for all but the first.
-_last_time: tuple[datetime, int] = (EPOCH, 0)
 
 
-def _micros(when: datetime) -> int:
-    global _last_time
-    last = _last_time
-    if last[0] is when:
-        return last[1]
-    us = micros(when)
-    _last_time = (when, us)  # one tuple, swapped whole: safe between threads
-    return us
+# A batch's decisions share one clock reading: each conversion below is made once for it
+# (and `_time` gives the row writer one object to convert, see `rows.insert_rows`).
+_micros = lru_cache(maxsize=1)(micros)
 
 
 def notice_record(n: Notice) -> list[Any]:
@@ -156,12 +149,12 @@ def decision_rows(
             notice_row = list(notice)
             notice_row[_NOTICE_AT] = _time(notice_row[_NOTICE_AT])
             notices.append(notice_row)
-    by_id = sorted(zip((r[_ID] for r in rows), (r[-2] for r in rows), strict=True))
+    digests = sorted(zip((r[_ID] for r in rows), (r[-2] for r in rows), strict=True))
     payload = {
         "batch": batch,
         "count": len(rows),
         "notices": len(notices),
-        "root": root([digest for _id, digest in by_id]),
+        "root": root([digest for _id, digest in digests]),
         "actions": dict(sorted(actions.items())),
     }
     return rows, notices, payload
@@ -181,16 +174,6 @@ def case_openings(records: Sequence[Sequence[Any]]) -> list[CaseOpening]:
     ]
 
 
-_last_us: tuple[int, datetime] = (0, EPOCH)
-
-
+@lru_cache(maxsize=1)
 def _time(us: int) -> datetime:
-    # The same object for the same time, as a batch's rows share one: the row writer then
-    # converts it once (`rows.insert_rows`).
-    global _last_us
-    last = _last_us
-    if last[0] == us:
-        return last[1]
-    when = EPOCH + us * _MICROSECOND
-    _last_us = (us, when)
-    return when
+    return EPOCH + us * _MICROSECOND
