@@ -4,8 +4,10 @@ fails alone. One kit for both writers: a thread of this process, and a process o
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any
@@ -43,14 +45,37 @@ Sink = GroupCommitBase[Any]
 MakeSink = Callable[[Store], Sink]
 
 
-@pytest.fixture(params=["thread", "process"])
-def make_sink(request: pytest.FixtureRequest) -> MakeSink:
+@pytest.fixture(params=["thread", "process", "process on a loop"])
+def make_sink(request: pytest.FixtureRequest) -> Iterator[MakeSink]:
+    """The thread writer; the process writer on a loop of its own; and the process writer
+    driven from a running event loop, as `ombuds serve` drives it."""
+    loops: list[asyncio.AbstractEventLoop] = []
+
     def make(store: Store) -> Sink:
+        url = store.engine.url.render_as_string(hide_password=False)
         if request.param == "thread":
             return GroupCommitSink(store)
-        return ProcessCommitSink(store.engine.url.render_as_string(hide_password=False))
+        if request.param == "process":
+            return ProcessCommitSink(url)
+        loops.append(running_loop())
+        return ProcessCommitSink(url, loop=loops[-1])
 
-    return make
+    yield make
+    for loop in loops:
+        stop_loop(loop)
+
+
+def running_loop() -> asyncio.AbstractEventLoop:
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, name="test-loop", daemon=True).start()
+    return loop
+
+
+def stop_loop(loop: asyncio.AbstractEventLoop) -> None:
+    loop.call_soon_threadsafe(loop.stop)
+    while loop.is_running():
+        time.sleep(0.01)
+    loop.close()
 
 
 def commit_from_threads(sink: Sink, units: list[list[Decision]]) -> list[Future[None]]:
@@ -92,8 +117,9 @@ def test_concurrent_units_share_transactions_and_are_all_durable(
             f.result(timeout=30)
     finally:
         sink.close()
-    # The writer took at most one group before the lock and one after it.
-    assert 1 <= decision_transactions(store) <= 2
+    # The writer took at most two groups before the lock (the process writer keeps two in
+    # flight) and one after it: 20 units in 3 transactions at most.
+    assert 1 <= decision_transactions(store) <= 3
     assert store.count_decisions() == 60
     assert all(stored(store, d.decision_id) for unit in units for d in unit)
 
@@ -171,3 +197,36 @@ def test_a_caller_that_gives_up_does_not_stop_the_writer(store: Store, make_sink
     # Decided is decided: the abandoned caller's decision is stored all the same.
     assert stored(store, "abandoned")
     assert stored(store, "next")
+
+
+def test_callers_on_the_loop_share_groups_and_wait_without_threads(store: Store) -> None:
+    """As `ombuds serve` commits: coroutines on the writer's loop, each awaiting its own
+    unit. Units committed in one turn of the loop go out as one group."""
+    loop = running_loop()
+    sink = ProcessCommitSink(store.engine.url.render_as_string(hide_password=False), loop=loop)
+
+    async def submit(i: int) -> None:
+        sink.accept(decision(f"on-loop-{i}"))
+        await sink.commit_here()
+
+    async def all_at_once() -> None:
+        await asyncio.gather(*(submit(i) for i in range(30)))
+
+    try:
+        asyncio.run_coroutine_threadsafe(all_at_once(), loop).result(timeout=30)
+        assert decision_transactions(store) == 1
+        # On its own loop, flush() cannot wait: it hands the unit over, in order.
+        asyncio.run_coroutine_threadsafe(flush_then_commit(sink, store), loop).result(timeout=30)
+    finally:
+        sink.close()
+        stop_loop(loop)
+    assert store.count_decisions() == 32
+
+
+async def flush_then_commit(sink: Sink, store: Store) -> None:
+    sink.accept(decision("flushed"))
+    sink.flush()
+    assert not stored(store, "flushed")  # handed over, not waited for
+    sink.accept(decision("committed"))
+    await sink.commit_here()
+    assert stored(store, "flushed") and stored(store, "committed")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
@@ -67,7 +68,7 @@ class StoreSink:
 
 
 @dataclass(slots=True)
-class _Unit(Generic[T]):
+class Unit(Generic[T]):
     """One caller's decisions (as the sink holds them): written together, answered together."""
 
     items: list[T]
@@ -90,35 +91,33 @@ def record_units(
     return [None] * len(units)
 
 
-class GroupCommitBase(ABC, Generic[T]):
-    """Decisions from many threads at once, written by one writer thread in one transaction.
+class GroupCommit(ABC, Generic[T]):
+    """Decisions from many callers at once, written in shared transactions.
 
     A commit costs the same for one decision as for hundreds (SQLite syncs its log per
     commit), so concurrent callers share one. `accept` holds a decision for the calling
     thread (as `_hold` makes it); `commit()` hands everything the calling thread holds to
     the writer as one unit and returns a Future that resolves once the unit is durable, or
-    fails with the store's exception; `flush()` waits for it. The writer takes every unit
-    waiting when it wakes (up to `max_group` decisions; a unit is never split) and has
-    `_record` write them. A unit that cannot be written fails alone, nothing of it is
-    stored, and its neighbours commit as if it had not been there.
+    fails with the store's exception; `flush()` waits for it. A unit is never split, and a
+    unit that cannot be written fails alone: nothing of it is stored, and its neighbours
+    commit as if it had not been there. How units reach the store is the subclass's.
     """
 
-    def __init__(self, *, max_group: int = 5_000) -> None:
-        self._max_group = max_group
+    def __init__(self) -> None:
         self._held: dict[int, list[T]] = {}
-        self._queue: deque[_Unit[T]] = deque()
-        self._cond = threading.Condition()
         self._closing = False
-        self._writer = threading.Thread(target=self._run, name="ombuds-decisions", daemon=True)
-        self._writer.start()
 
     @abstractmethod
     def _hold(self, decision: Decision) -> T:
         """A decision as this sink holds it until written."""
 
     @abstractmethod
-    def _record(self, units: list[list[T]]) -> list[Exception | None]:
-        """Write the units; one outcome per unit (None: durable)."""
+    def _submit(self, unit: Unit[T]) -> None:
+        """Queue a unit for writing (never called once closing)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Write every unit committed so far, then stop the writer."""
 
     def accept(self, decision: Decision) -> None:
         # Each thread touches only its own list, and dict.setdefault/pop are atomic.
@@ -130,22 +129,48 @@ class GroupCommitBase(ABC, Generic[T]):
 
     def commit(self) -> Future[None]:
         """The calling thread's held decisions as one unit; resolved once durable."""
-        unit = _Unit(self._held.pop(threading.get_ident(), []))
+        unit = Unit(self._held.pop(threading.get_ident(), []))
         if not unit.items:
             unit.done.set_result(None)
             return unit.done
-        with self._cond:
-            if self._closing:
-                raise RuntimeError("the decision writer is closed")
-            self._queue.append(unit)
-            self._cond.notify()
+        if self._closing:
+            raise RuntimeError("the decision writer is closed")
+        self._submit(unit)
         return unit.done
+
+    def commit_here(self) -> Awaitable[None]:
+        """`commit()` for a caller on the running event loop: something to await until the
+        decisions are durable. Cancelling the waiter never stops them being written."""
+        return asyncio.shield(asyncio.wrap_future(self.commit()))
 
     def flush(self) -> None:
         self.commit().result()
 
+
+class GroupCommitBase(GroupCommit[T]):
+    """Group commit by one writer thread: it takes every unit waiting when it wakes (up to
+    `max_group` decisions) and has `_record` write them."""
+
+    def __init__(self, *, max_group: int = 5_000) -> None:
+        super().__init__()
+        self._max_group = max_group
+        self._queue: deque[Unit[T]] = deque()
+        self._cond = threading.Condition()
+        self._writer = threading.Thread(target=self._run, name="ombuds-decisions", daemon=True)
+        self._writer.start()
+
+    @abstractmethod
+    def _record(self, units: list[list[T]]) -> list[Exception | None]:
+        """Write the units; one outcome per unit (None: durable)."""
+
+    def _submit(self, unit: Unit[T]) -> None:
+        with self._cond:
+            if self._closing:  # closed since `commit` looked
+                raise RuntimeError("the decision writer is closed")
+            self._queue.append(unit)
+            self._cond.notify()
+
     def close(self) -> None:
-        """Write every unit committed so far, then stop the writer."""
         with self._cond:
             self._closing = True
             self._cond.notify()
@@ -158,29 +183,31 @@ class GroupCommitBase(ABC, Generic[T]):
                     self._cond.wait()
                 if not self._queue:
                     return
-                group = self._take()
+                group = take_group(self._queue, self._max_group)
             self._write(group)
 
-    def _take(self) -> list[_Unit[T]]:
-        group = [self._queue.popleft()]
-        size = len(group[0].items)
-        while self._queue and size + len(self._queue[0].items) <= self._max_group:
-            unit = self._queue.popleft()
-            group.append(unit)
-            size += len(unit.items)
-        for unit in group:
-            # From here on the future cannot be cancelled (a caller that gave up): its
-            # decisions are written all the same, and setting the result cannot fail.
-            unit.done.set_running_or_notify_cancel()
-        return group
-
-    def _write(self, group: list[_Unit[T]]) -> None:
+    def _write(self, group: list[Unit[T]]) -> None:
         try:
             outcomes = self._record([unit.items for unit in group])
         except Exception as exc:  # the writer itself failed: no unit is known to be stored
             outcomes = [exc] * len(group)
         for unit, outcome in zip(group, outcomes, strict=True):
-            _settle(unit.done, outcome)
+            settle(unit.done, outcome)
+
+
+def take_group(queue: deque[Unit[T]], max_group: int) -> list[Unit[T]]:
+    """The units waiting, first to last, up to `max_group` decisions (never splitting one)."""
+    group = [queue.popleft()]
+    size = len(group[0].items)
+    while queue and size + len(queue[0].items) <= max_group:
+        unit = queue.popleft()
+        group.append(unit)
+        size += len(unit.items)
+    for unit in group:
+        # From here on the future cannot be cancelled (a caller that gave up): its
+        # decisions are written all the same, and setting the result cannot fail.
+        unit.done.set_running_or_notify_cancel()
+    return group
 
 
 class GroupCommitSink(GroupCommitBase[Decision]):
@@ -197,7 +224,7 @@ class GroupCommitSink(GroupCommitBase[Decision]):
         return record_units(self._store.record_decisions, units)
 
 
-def _settle(done: Future[None], exc: Exception | None) -> None:
+def settle(done: Future[None] | asyncio.Future[None], exc: Exception | None) -> None:
     if done.cancelled():  # the caller gave up before the writer took its unit
         return
     if exc is None:

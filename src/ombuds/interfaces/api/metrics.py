@@ -118,9 +118,12 @@ class Metrics:
         )
         ProcessCollector(namespace="ombuds", registry=r)
         # Every series exists from the start, so rates work from the first scrape.
-        for action in Action:
-            for tier in Tier:
-                self.decisions.labels(action.value, tier.value)
+        # Kept: `labels()` looks its child up under a lock, twice per submission otherwise.
+        self._decision_counts = {
+            (action, tier): self.decisions.labels(action.value, tier.value)
+            for action in Action
+            for tier in Tier
+        }
         for outcome in WEBHOOK_OUTCOMES:
             self.webhook_deliveries.labels(outcome)
 
@@ -138,7 +141,7 @@ class Metrics:
                 if d.tier is Tier.INLINE:
                     inline.append(d.elapsed_us / 1e6)
         for (action, tier), n in tally.items():
-            self.decisions.labels(action.value, tier.value).inc(n)
+            self._decision_counts[action, tier].inc(n)
         self.inline_latency.observe_many(inline)
 
     def webhook_outcome(self, outcome: str) -> None:

@@ -7,10 +7,11 @@ process answers `/v1/health/live` at once and `/v1/health/ready` turns 200 only 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
@@ -21,7 +22,7 @@ from ombuds.engine import Engine
 from ombuds.engine.appeals import AppealDesk
 from ombuds.engine.loading import build_engine, load_rules
 from ombuds.engine.review import ReviewDesk
-from ombuds.engine.sinks import GroupCommitBase, GroupCommitSink
+from ombuds.engine.sinks import GroupCommit, GroupCommitSink
 from ombuds.engine.writer_process import ProcessCommitSink
 from ombuds.interfaces.api.errors import ApiError
 from ombuds.interfaces.api.follow import Follower
@@ -53,7 +54,7 @@ class Runtime:
         self.metrics = metrics
         self._webhooks: WebhookDispatcher | None = None
         self._store: Store | None = None
-        self._writer: GroupCommitBase[Any] | None = None
+        self._writer: GroupCommit[Any] | None = None
         self._engine: Engine | None = None
         self.keys = KeyCache()
         self.key_use = KeyUse(settings.key_use_flush_s)
@@ -65,8 +66,13 @@ class Runtime:
         self._failure: str | None = None
         self._thread: threading.Thread | None = None
         self.follower: Follower | None = None  # applies other processes' changes
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def start(self) -> None:
+        """Load in a thread. Called on the event loop (the app's lifespan), the decision
+        writer then works from that loop."""
+        with contextlib.suppress(RuntimeError):
+            self._loop = asyncio.get_running_loop()
         self._thread = threading.Thread(target=self._load, name="ombuds-load", daemon=True)
         self._thread.start()
 
@@ -90,11 +96,11 @@ class Runtime:
             self.follower.start()
         log.info("engine ready")
 
-    def _decision_writer(self, store: Store) -> GroupCommitBase[Any]:
+    def _decision_writer(self, store: Store) -> GroupCommit[Any]:
         url = self.settings.resolved_database_url()
         if self.settings.decision_writer == "thread" or is_in_memory(url):
             return GroupCommitSink(store)
-        return ProcessCommitSink(url)
+        return ProcessCommitSink(url, loop=self._loop)
 
     def _build(self, store: Store) -> Engine:
         return build_engine(
@@ -179,20 +185,24 @@ class Runtime:
             raise ApiError(503, "not_ready", "the service is still loading its engine")
         return self._engine
 
-    def _decide_locked(self, contents: Sequence[Content]) -> tuple[list[Decision], Future[None]]:
-        """Decide under the engine lock (held by the caller); the decisions' commit ticket."""
+    def _decide_locked(self, contents: Sequence[Content]) -> list[Decision]:
+        """Decide under the engine lock (held by the caller); the decisions are held by the
+        writer for this thread until its commit."""
         engine = self._running_engine()
-        assert self._writer is not None
         try:
-            decisions = engine.submit_many(contents)
+            return engine.submit_many(contents)
         except BaseException:
-            self._writer.discard()  # none of a failed submission's decisions is written
+            # None of a failed submission's decisions is written.
+            self._decisions_writer().discard()
             raise
-        return decisions, self._writer.commit()
 
     def _decide_in_thread(self, contents: Sequence[Content]) -> tuple[list[Decision], Future[None]]:
         with self._engine_lock:
-            return self._decide_locked(contents)
+            return self._decide_locked(contents), self._decisions_writer().commit()
+
+    def _decisions_writer(self) -> GroupCommit[Any]:
+        assert self._writer is not None  # set before the engine that uses it
+        return self._writer
 
     def _recorded(self, decisions: list[Decision]) -> list[Decision]:
         if self.metrics is not None:
@@ -205,16 +215,19 @@ class Runtime:
         A small submission is decided on the event loop when the engine is free
         (microseconds; a thread hop costs more), otherwise in a thread; then the request
         waits, without a thread, for the group commit of its decisions."""
+        durable: Awaitable[None]
         if _small(contents) and self._engine_lock.acquire(blocking=False):
             try:
-                decisions, durable = self._decide_locked(contents)
+                decisions = self._decide_locked(contents)
+                durable = self._decisions_writer().commit_here()
             finally:
                 self._engine_lock.release()
         else:
-            decisions, durable = await anyio.to_thread.run_sync(self._decide_in_thread, contents)
-        try:
+            decisions, done = await anyio.to_thread.run_sync(self._decide_in_thread, contents)
             # Shielded: a client that goes away must not cancel the writer's future.
-            await asyncio.shield(asyncio.wrap_future(durable))
+            durable = asyncio.shield(asyncio.wrap_future(done))
+        try:
+            await durable
         except Exception as exc:
             raise _not_recorded(exc) from exc
         return self._recorded(decisions)
