@@ -122,6 +122,7 @@ class ProcessCommitSink(GroupCommit[list[Any]]):
         self._in_flight: deque[list[_Pending]] = deque()
         self._sending = self._starting = self._stopped = False
         self._drained: asyncio.Future[None] | None = None
+        self._handed_over: list[asyncio.Future[None]] = []  # flushed on the loop, not awaited
         self._own_thread: threading.Thread | None = None
         self._loop = loop if loop is not None else self._own_loop()
         self._loop_thread = self._on_loop(threading.get_ident)
@@ -154,26 +155,35 @@ class ProcessCommitSink(GroupCommit[list[Any]]):
     def commit_here(self) -> Awaitable[None]:
         if threading.get_ident() != self._loop_thread:
             return super().commit_here()
-        done: asyncio.Future[None] = self._loop.create_future()
+        waits, self._handed_over = self._handed_over, []
+        unit = self._unit_here()
+        if unit is not None:
+            waits.append(unit)
+        return waits[0] if len(waits) == 1 else _all(waits)
+
+    def flush(self) -> None:
+        if threading.get_ident() != self._loop_thread:
+            super().flush()
+            return
+        # Waiting here would stop the very loop that writes. Only work run inline on the loop
+        # flushes there (the deferred tier on the `sync` queue, inside a submission): its
+        # unit is handed over now, and the submission's own `commit_here` waits for it too.
+        unit = self._unit_here()
+        if unit is not None:
+            self._handed_over.append(unit)
+
+    def _unit_here(self) -> asyncio.Future[None] | None:
+        """What the loop's thread holds, handed over as a unit; None if nothing is held."""
         items = self._held.pop(self._loop_thread, [])
         if not items:
-            done.set_result(None)
-            return done
+            return None
         if self._closing:
             raise RuntimeError("the decision writer is closed")
         # A future of the loop's own: no thread-safe future to chain, and no shield: a
         # waiter cancelled meanwhile only stops waiting, the unit is written all the same.
+        done: asyncio.Future[None] = self._loop.create_future()
         self._enqueue(_Pending(items, done))
         return done
-
-    def flush(self) -> None:
-        if threading.get_ident() == self._loop_thread:
-            # Waiting here would stop the very loop that writes. Only work run inline on the
-            # loop flushes there (the deferred tier on the `sync` queue): its unit is handed
-            # over, and recorded before any unit committed after it.
-            self.commit_here()
-            return
-        super().flush()
 
     def close(self) -> None:
         if threading.get_ident() == self._loop_thread:
@@ -314,6 +324,11 @@ class _Replies(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._on_lost()
+
+
+async def _all(waits: list[asyncio.Future[None]]) -> None:
+    for done in waits:
+        await done
 
 
 def _take(queue: deque[_Pending], max_group: int) -> list[_Pending]:
