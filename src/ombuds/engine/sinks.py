@@ -72,7 +72,9 @@ class Unit(Generic[T]):
     """One caller's decisions (as the sink holds them): written together, answered together."""
 
     items: list[T]
-    done: Future[None] = field(default_factory=Future)
+    # A thread's caller waits on a thread-safe future; a caller on the writer's own event
+    # loop (`writer_process`) on one of the loop's.
+    done: Future[None] | asyncio.Future[None] = field(default_factory=Future)
 
 
 def record_units(
@@ -129,14 +131,15 @@ class GroupCommit(ABC, Generic[T]):
 
     def commit(self) -> Future[None]:
         """The calling thread's held decisions as one unit; resolved once durable."""
-        unit = Unit(self._held.pop(threading.get_ident(), []))
+        done: Future[None] = Future()
+        unit = Unit(self._held.pop(threading.get_ident(), []), done)
         if not unit.items:
-            unit.done.set_result(None)
-            return unit.done
+            done.set_result(None)
+            return done
         if self._closing:
             raise RuntimeError("the decision writer is closed")
         self._submit(unit)
-        return unit.done
+        return done
 
     def commit_here(self) -> Awaitable[None]:
         """`commit()` for a caller on the running event loop: something to await until the
@@ -204,9 +207,10 @@ def take_group(queue: deque[Unit[T]], max_group: int) -> list[Unit[T]]:
         group.append(unit)
         size += len(unit.items)
     for unit in group:
-        # From here on the future cannot be cancelled (a caller that gave up): its
-        # decisions are written all the same, and setting the result cannot fail.
-        unit.done.set_running_or_notify_cancel()
+        if isinstance(unit.done, Future):
+            # From here on a thread's caller cannot cancel (it gave up): its decisions are
+            # written all the same, and setting the result cannot fail.
+            unit.done.set_running_or_notify_cancel()
     return group
 
 

@@ -37,7 +37,6 @@ import struct
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Future
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -49,7 +48,7 @@ from pydantic_core import to_json
 from ombuds import errors
 from ombuds.domain import Decision
 from ombuds.engine import writer_child
-from ombuds.engine.sinks import GroupCommit, Unit, settle
+from ombuds.engine.sinks import GroupCommit, Unit, settle, take_group
 from ombuds.records.repos.decision_records import decision_record
 
 log = logging.getLogger("ombuds.engine")
@@ -59,13 +58,6 @@ _STOP_TIMEOUT_S = 10.0
 # until the loop, busy deciding a batch, reads it and sends the next. More cost no extra
 # transactions: the child records every group waiting for it in one (`writer_child`).
 _IN_FLIGHT = 2
-AnyFuture = Future[None] | asyncio.Future[None]
-
-
-@dataclass(slots=True)
-class _Pending:
-    items: list[list[Any]]
-    done: AnyFuture
 
 
 @dataclass(slots=True)
@@ -117,9 +109,9 @@ class ProcessCommitSink(GroupCommit[list[Any]]):
         super().__init__()
         self._url = database_url
         self._max_group = max_group
-        self._queue: deque[_Pending] = deque()
+        self._queue: deque[Unit[list[Any]]] = deque()
         self._child: _Child | None = None
-        self._in_flight: deque[list[_Pending]] = deque()
+        self._in_flight: deque[list[Unit[list[Any]]]] = deque()
         self._sending = self._starting = self._stopped = False
         self._drained: asyncio.Future[None] | None = None
         self._handed_over: list[asyncio.Future[None]] = []  # flushed on the loop, not awaited
@@ -146,11 +138,10 @@ class ProcessCommitSink(GroupCommit[list[Any]]):
         return decision_record(decision)
 
     def _submit(self, unit: Unit[list[Any]]) -> None:
-        pending = _Pending(unit.items, unit.done)
         if threading.get_ident() == self._loop_thread:
-            self._enqueue(pending)
+            self._enqueue(unit)
         else:
-            self._loop.call_soon_threadsafe(self._enqueue, pending)
+            self._loop.call_soon_threadsafe(self._enqueue, unit)
 
     def commit_here(self) -> Awaitable[None]:
         if threading.get_ident() != self._loop_thread:
@@ -182,7 +173,7 @@ class ProcessCommitSink(GroupCommit[list[Any]]):
         # A future of the loop's own: no thread-safe future to chain, and no shield: a
         # waiter cancelled meanwhile only stops waiting, the unit is written all the same.
         done: asyncio.Future[None] = self._loop.create_future()
-        self._enqueue(_Pending(items, done))
+        self._enqueue(Unit(items, done))
         return done
 
     def close(self) -> None:
@@ -199,7 +190,7 @@ class ProcessCommitSink(GroupCommit[list[Any]]):
 
     # -- on the loop -----------------------------------------------------------------------
 
-    def _enqueue(self, pending: _Pending) -> None:
+    def _enqueue(self, pending: Unit[list[Any]]) -> None:
         if self._stopped:  # handed over by a thread just as the sink closed
             settle(pending.done, RuntimeError("the decision writer is closed"))
             return
@@ -218,7 +209,7 @@ class ProcessCommitSink(GroupCommit[list[Any]]):
             self._starting = True
             self._loop.create_task(self._restart())
             return
-        group = _take(self._queue, self._max_group)
+        group = take_group(self._queue, self._max_group)
         self._in_flight.append(group)
         self._child.courier.send(to_json([p.items for p in group]))
 
@@ -329,20 +320,6 @@ class _Replies(asyncio.Protocol):
 async def _all(waits: list[asyncio.Future[None]]) -> None:
     for done in waits:
         await done
-
-
-def _take(queue: deque[_Pending], max_group: int) -> list[_Pending]:
-    group = [queue.popleft()]
-    size = len(group[0].items)
-    while queue and size + len(queue[0].items) <= max_group:
-        pending = queue.popleft()
-        group.append(pending)
-        size += len(pending.items)
-    for pending in group:
-        if isinstance(pending.done, Future):
-            # A thread's caller can no longer cancel: its decisions are written regardless.
-            pending.done.set_running_or_notify_cancel()
-    return group
 
 
 def _spawn(database_url: str) -> tuple[BaseProcess, Connection, int]:
