@@ -59,6 +59,14 @@ class Settings(BaseSettings):
         description="Days decisions keep personal ids (author and conversation ids, text "
         "found in content); `ombuds purge` then removes them, keeping digests.",
     )
+    report_epsilon_budget: float = Field(
+        default=3.0,
+        gt=0,
+        le=100,
+        description="Differential-privacy budget of transparency reports: the ε of all "
+        "releases whose windows overlap may add up to this much; a release beyond it is "
+        "refused (`ombuds report transparency`, `POST /v1/reports/transparency`).",
+    )
     key_use_flush_s: float = Field(
         default=60.0,
         gt=0,

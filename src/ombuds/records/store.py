@@ -15,6 +15,7 @@ from ombuds.records.ledger import LedgerEntry, LedgerQuery, Record, Verification
 from ombuds.records.ledger.repo import LedgerRepository
 from ombuds.records.ledger.retention import BATCH as PURGE_BATCH
 from ombuds.records.ledger.retention import PurgeBatch
+from ombuds.records.reports import ReportRepository
 from ombuds.records.repos.appeals import AppealRepository
 from ombuds.records.repos.bank_settings import BankSettingsRepository
 from ombuds.records.repos.banks import BankRepository
@@ -55,6 +56,7 @@ class Store:
         self.appeals = AppealRepository(sessions)
         self.console_sessions = ConsoleSessionRepository(sessions)
         self.data_requests = DataRequestRepository(sessions)
+        self.reports = ReportRepository(sessions)
 
     @classmethod
     def open(cls, url: str) -> Store:

@@ -33,6 +33,7 @@ from ombuds.interfaces.api.metrics import HttpMetrics, Metrics
 from ombuds.interfaces.api.metrics import router as metrics_router
 from ombuds.interfaces.api.models import HealthOut
 from ombuds.interfaces.api.notices import router as notices_router
+from ombuds.interfaces.api.reports import router as reports_router
 from ombuds.interfaces.api.runtime import Runtime
 from ombuds.interfaces.api.timeouts import RequestTimeout
 from ombuds.interfaces.api.webhooks import router as webhooks_router
@@ -42,7 +43,8 @@ DESCRIPTION = """\
 Ombuds' HTTP service. Authenticate with `Authorization: Bearer <API key>` (`ombuds key
 create NAME --role ROLE`). Roles: `platform` submits content and reads decisions;
 `moderator` and `auditor` read decisions and banks; `admin` manages banks and
-webhooks; `auditor` and `admin` read and verify the ledger (`/v1/ledger`).
+webhooks; `auditor` and `admin` read and verify the ledger (`/v1/ledger`) and read
+transparency reports (`/v1/reports/transparency`), which `admin` releases.
 `GET /metrics` (Prometheus) takes an admin or auditor key unless OMBUDS_METRICS_PUBLIC is set.
 
 Every error has one shape: `{"error": {"code": "...", "message": "...", "field": ...}}`,
@@ -97,6 +99,7 @@ def create_app(settings: Settings, *, fast_submit: bool = True) -> FastAPI:
     app.include_router(appeals_router)
     app.include_router(data_requests_router)
     app.include_router(ledger_router)
+    app.include_router(reports_router)
     app.include_router(hma.router)
     app.include_router(hma_curation.router)
     app.include_router(webhooks_router)

@@ -7,7 +7,7 @@ question asked, not a failed request; `ok` is false and `bad_seq` names the firs
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, overload
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
@@ -51,7 +51,11 @@ class VerificationOut(BaseModel):
     problem: str
 
 
-def _utc(value: datetime | None, field: str) -> datetime | None:
+@overload
+def as_utc(value: datetime, field: str) -> datetime: ...
+@overload
+def as_utc(value: datetime | None, field: str) -> datetime | None: ...
+def as_utc(value: datetime | None, field: str) -> datetime | None:
     """Naive times are taken as UTC, as the CLI does."""
     if value is None:
         return None
@@ -81,8 +85,8 @@ def list_entries(
         kind=kind,
         actor=actor,
         subject=subject,
-        since=_utc(since, "since"),
-        until=_utc(until, "until"),
+        since=as_utc(since, "since"),
+        until=as_utc(until, "until"),
         after=after,
         limit=limit,
     )

@@ -25,6 +25,7 @@ from ombuds.interfaces.cli import (
     lexicons,
     notices,
     policies,
+    reports,
     requests,
     scan,
 )
@@ -45,6 +46,7 @@ app.add_typer(ledger.app, name="ledger")
 app.add_typer(notices.app, name="notices")
 app.add_typer(appeals.app, name="appeals")
 app.add_typer(requests.app, name="requests")
+app.add_typer(reports.app, name="report")
 app.command("purge")(ledger.purge)
 app.command("scan")(scan.scan)
 app.command("audit")(audit.audit)

@@ -30,6 +30,7 @@ class Kind:
     WEBHOOK_DELETE = "webhook.delete"
     CASE_DECIDE = "case.decide"
     PURGE = "purge"  # one retention batch
+    REPORT_TRANSPARENCY = "report.transparency"  # a released report: its payload is the report
 
 
 @dataclass(frozen=True, slots=True)
