@@ -11,7 +11,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ombuds.domain import Action, Bank, Decision, Evidence, Policy, Reason, Tier
+from ombuds.domain import (
+    Action,
+    Bank,
+    Decision,
+    Evidence,
+    Lexicon,
+    LexiconRule,
+    Policy,
+    Reason,
+    RuleKind,
+    Tier,
+)
 from ombuds.domain.scope import Scope
 from ombuds.engine.transparency import ReportRequest, key_domains, noisy_report, release
 from ombuds.errors import ConflictError, InputError, MissingExtraError
@@ -57,8 +68,12 @@ def test_keys_come_from_the_configuration_and_unknown_values_count_as_other(
     configured.record_decisions(
         [made(0), made(1, category="secret-topic", policy="gone"), made(2, category="")]
     )
+    configured.save_lexicon(
+        Lexicon("words", (LexiconRule("r1", RuleKind.TERM, "spam", terms=("cheap pills",)),)),
+        actor="test",
+    )
     domains = key_domains(configured)
-    assert domains["decisions_by_category"] == ["abuse", "scam", "none", "other"]
+    assert domains["decisions_by_category"] == ["abuse", "scam", "spam", "none", "other"]
     assert domains["decisions_by_policy"] == ["eu", "none", "other"]
     entry = release(configured, ReportRequest(NOVEMBER, epsilon=10), budget=10, actor="t")
     sections = entry.payload["sections"]

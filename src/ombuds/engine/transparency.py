@@ -7,9 +7,9 @@ author: each contributes at most `contributions` rows to each section (their ear
 The report's ε is split evenly over the sections; each gets discrete Laplace noise from
 OpenDP with the scale OpenDP's own privacy map certifies for that share. The sections'
 keys come from the enums and from the configuration (policy names; categories that a
-policy names or a bank carries), never from the data, so which keys appear reveals
-nothing; any other value counts under `other`. Negative noisy counts are published as 0
-(post-processing costs no privacy).
+policy names, a bank carries or a lexicon rule has), never from the data, so which keys
+appear reveals nothing; any other value counts under `other`. Negative noisy counts are
+published as 0 (post-processing costs no privacy).
 
 Every release spends budget: the ε of all releases whose windows overlap must stay within
 `OMBUDS_REPORT_EPSILON_BUDGET`. Asking again for a window already released with the same
@@ -88,9 +88,11 @@ def _opendp() -> Any:
 def key_domains(store: Store) -> dict[str, list[str]]:
     """Each section's keys: from the enums and the configuration, never from the data."""
     policies = store.list_policies()
-    categories = {c for p in policies for c in p.actions} | {
-        bank.category for bank, _n in store.list_banks()
-    }
+    categories = (
+        {c for p in policies for c in p.actions}
+        | {bank.category for bank, _n in store.list_banks()}
+        | store.reports.rule_categories()
+    )
     return {
         "decisions_by_action": [f"{t.value}/{a.value}" for t in Tier for a in Action],
         "decisions_by_category": [*sorted(categories - {""}), NONE, OTHER],

@@ -26,7 +26,7 @@ from ombuds.records.ledger.model import Kind, LedgerEntry
 from ombuds.records.ledger.query import entry_of
 from ombuds.records.ledger.schema import LedgerEntryRow, LedgerHeadRow
 from ombuds.records.repos.common import Sessions
-from ombuds.records.schema import CaseRow, DecisionRow
+from ombuds.records.schema import CaseRow, DecisionRow, LexiconRuleRow
 
 # Section name -> {key: exact bounded count}; keys join their parts with "/".
 ExactCounts = dict[str, dict[str, int]]
@@ -113,6 +113,11 @@ Release = Callable[[ExactCounts, Sequence[Mapping[str, Any]]], dict[str, Any]]
 class ReportRepository:
     def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
+
+    def rule_categories(self) -> set[str]:
+        """The categories of every lexicon rule (configuration, not data)."""
+        with self._sessions() as s:
+            return set(s.scalars(select(LexiconRuleRow.category).distinct()))
 
     def releases(self) -> list[LedgerEntry]:
         """Every transparency report released, oldest first."""

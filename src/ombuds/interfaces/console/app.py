@@ -8,7 +8,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse, Response
 
 from ombuds.interfaces.api.runtime import Runtime
-from ombuds.interfaces.console import banks, overview, queue, records, rules, signin
+from ombuds.interfaces.console import banks, overview, queue, records, reports, rules, signin
 from ombuds.interfaces.console.errors import install_error_pages
 from ombuds.interfaces.console.web import PREFIX, Console, Refused
 from ombuds.records.repos.console_sessions import ConsoleSessionRepository
@@ -52,7 +52,7 @@ def install(app: FastAPI, settings: Settings) -> None:
         return runtime.store.console_sessions  # 503 until the store is open
 
     app.state.console = Console(settings, repository)
-    for module in (signin, overview, queue, banks, rules, records):
+    for module in (signin, overview, queue, banks, rules, records, reports):
         app.include_router(module.router)
     app.include_router(static_router)
     install_error_pages(app)

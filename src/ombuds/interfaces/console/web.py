@@ -34,6 +34,7 @@ NAV = [
     ("/policies", "Policies"),
     ("/appeals", "Appeals"),
     ("/ledger", "Ledger"),
+    ("/reports", "Reports"),
 ]
 # Preview images come from the platform's own host, over http or https; nothing else loads.
 _CSP = (
