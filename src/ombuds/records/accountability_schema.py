@@ -33,6 +33,7 @@ class AppealRow(Base):
     decided_by: Mapped[str] = mapped_column(default="")
     decided_at: Mapped[datetime | None]
     reason: Mapped[str] = mapped_column(Text, default="")
+    reason_salt: Mapped[str] = mapped_column(default="")  # see records.ledger.sealed
     reversal_decision_id: Mapped[str | None]
     disabled_entries: Mapped[Any]
     flagged_entries: Mapped[Any]

@@ -243,4 +243,5 @@ class CaseRow(Base):
     decided_at: Mapped[datetime | None]
     decided_by: Mapped[str] = mapped_column(default="")
     reason: Mapped[str] = mapped_column(Text, default="")
+    reason_salt: Mapped[str] = mapped_column(default="")  # see records.ledger.sealed
     bank: Mapped[str | None]

@@ -246,3 +246,46 @@ def test_a_purged_content_id_edited_back_is_caught(
         purge.seq,
         "a purged decision was altered after the purge",
     )
+
+
+def test_reviewers_words_are_sealed_in_the_ledger_not_kept_there(
+    store: Store, make_decision: MakeDecision
+) -> None:
+    ids = scene(store, make_decision)
+    assert "Jane" not in json.dumps([e.payload for e in store.ledger_entries()], default=str)
+    decided = {e.subject: e.payload for e in store.ledger_entries() if e.kind.endswith(".decide")}
+    assert len(decided[ids["case"]]["reason_hmac"]) == len(decided[ids["appeal"]]["reason_hmac"])
+    assert store.verify_ledger().ok
+    store.purge(RETENTION, actor="system:purge", now=LATER)
+    with store.engine.connect() as conn:
+        for table, key in (("cases", "case"), ("appeals", "appeal")):
+            salt = conn.execute(
+                text(f"SELECT reason_salt FROM {table} WHERE public_id = :id"),
+                {"id": ids[key]},
+            ).scalar_one()
+            assert salt == ""  # the ledger's digest now links to nothing
+    assert store.verify_ledger().ok
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "change"),
+    [
+        ("cases", "case", "reason = 'nothing to see'"),
+        ("appeals", "appeal", "reason = 'nothing to see'"),
+        ("appeals", "appeal", "reason_salt = ''"),  # a reason no one can check any more
+    ],
+)
+def test_an_edited_reason_is_caught_by_verify(
+    store: Store, make_decision: MakeDecision, table: str, key: str, change: str
+) -> None:
+    ids = scene(store, make_decision)
+    with store.engine.begin() as conn:
+        conn.execute(
+            text(f"UPDATE {table} SET {change} WHERE public_id = :id"),
+            {"id": ids[key]},
+        )
+    result = store.verify_ledger()
+    assert not result.ok
+    assert result.problem == f"the reason of {key} {ids[key]} was altered after it was decided"
+    bad = next(e for e in store.ledger_entries() if e.seq == result.bad_seq)
+    assert (bad.kind.endswith(".decide"), bad.subject) == (True, ids[key])

@@ -75,7 +75,7 @@ TARGETS = (
         AppealRow,
         AppealRow.public_id,
         _appeals_due,
-        lambda: {"statement": "", "content_id": "", "reason": ""},
+        lambda: {"statement": "", "content_id": "", "reason": "", "reason_salt": ""},
     ),
     Target(
         "cases",
@@ -83,7 +83,7 @@ TARGETS = (
         CaseRow,
         CaseRow.public_id,
         _cases_due,
-        lambda: {"content_id": "", "reason": ""},
+        lambda: {"content_id": "", "reason": "", "reason_salt": ""},
     ),
     Target(
         "disclosures",

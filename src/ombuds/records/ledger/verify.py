@@ -1,4 +1,5 @@
-"""Checking the chain: every digest, every link, the head, and the decisions it commits to.
+"""Checking the chain: every digest, every link, the head, and the rows it commits to
+(decisions, and the reasons of case and appeal decisions).
 
 Reads the ledger in seq order, a page at a time. The first problem found is reported with
 the seq of the entry where the chain stops being trustworthy; nothing after it is judged.
@@ -12,15 +13,20 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ombuds.records.accountability_schema import AppealRow
 from ombuds.records.ledger.chain import GENESIS, entry_digest, root
 from ombuds.records.ledger.model import Kind, Verification
 from ombuds.records.ledger.schema import LedgerEntryRow, LedgerHeadRow
+from ombuds.records.ledger.sealed import matches
+from ombuds.records.repos.appeals import APPEAL_DECIDE
 from ombuds.records.repos.decisions import row_digest
-from ombuds.records.schema import DecisionRow, NoticeRow
+from ombuds.records.schema import CaseRow, DecisionRow, NoticeRow
 
 PAGE = 1_000
 
 Problem = tuple[int, str] | None
+# (session, payload, subject) -> (problem or "", decision rows rechecked)
+Check = Callable[[Session, dict[str, Any], str], tuple[str, int]]
 
 
 def _decision_rows(
@@ -64,9 +70,37 @@ def _check_purge(s: Session, payload: dict[str, Any]) -> tuple[str, int]:
     return "", len(rows)
 
 
-_CHECKS: dict[str, Callable[[Session, dict[str, Any]], tuple[str, int]]] = {
-    Kind.DECISIONS: _check_decisions,
-    Kind.PURGE: _check_purge,
+def _sealed_reason(table: type[CaseRow] | type[AppealRow], noun: str) -> Check:
+    """A case or appeal decision: while its row keeps the reason, the reason is the one the
+    entry sealed (`ledger.sealed`); entries from before reasons were sealed have none."""
+
+    def check(s: Session, payload: dict[str, Any], subject: str) -> tuple[str, int]:
+        digest = payload.get("reason_hmac")
+        if digest is None:
+            return "", 0
+        stmt = select(table.reason, table.reason_salt).where(table.public_id == subject)
+        found = s.execute(stmt).one_or_none()
+        if found is None:
+            return f"{noun} {subject} is missing", 0
+        reason, salt = found
+        if (salt or reason) and not matches(reason, salt, str(digest)):
+            return f"the reason of {noun} {subject} was altered after it was decided", 0
+        return "", 0
+
+    return check
+
+
+def _payload_only(
+    check: Callable[[Session, dict[str, Any]], tuple[str, int]],
+) -> Check:
+    return lambda s, payload, _subject: check(s, payload)
+
+
+_CHECKS: dict[str, Check] = {
+    Kind.DECISIONS: _payload_only(_check_decisions),
+    Kind.PURGE: _payload_only(_check_purge),
+    Kind.CASE_DECIDE: _sealed_reason(CaseRow, "case"),
+    APPEAL_DECIDE: _sealed_reason(AppealRow, "appeal"),
 }
 
 
@@ -95,7 +129,7 @@ class _Walk:
             return row.seq, "its digest does not match its contents (the entry was edited)"
         check = _CHECKS.get(row.kind) if rows_too else None
         if check is not None:
-            problem, rechecked = check(s, row.payload)
+            problem, rechecked = check(s, row.payload, row.subject)
             self.decisions += rechecked
             if problem:
                 return row.seq, problem

@@ -21,6 +21,7 @@ from ombuds.errors import ConflictError, NotFoundError
 from ombuds.records.accountability_schema import AppealRow
 from ombuds.records.ids import new_public_id
 from ombuds.records.ledger import Kind, Record, append, append_many
+from ombuds.records.ledger.sealed import seal
 from ombuds.records.repos.common import Sessions
 from ombuds.records.repos.decision_records import decision_record
 from ombuds.records.repos.decisions import write_records
@@ -103,15 +104,21 @@ def _close_cases(session: Session, decision_id: str, actor: str, appeal_id: str)
     if not ids:
         return []
     reason = f"reversed on appeal {appeal_id}"
+    sealed = seal(reason)
     session.execute(
         update(CaseRow)
         .where(CaseRow.public_id.in_(ids))
         .values(
-            status=CaseStatus.REJECTED.value, decided_at=utcnow(), decided_by=actor, reason=reason
+            status=CaseStatus.REJECTED.value,
+            decided_at=utcnow(),
+            decided_by=actor,
+            reason=reason,
+            reason_salt=sealed.salt,
         )
     )
-    details = {"decision_id": decision_id, "outcome": "reject", "by": actor, "reason": reason}
-    return [Record(Kind.CASE_DECIDE, actor, case_id, {**details, "bank": None}) for case_id in ids]
+    details: dict[str, str | None] = {"decision_id": decision_id, "outcome": "reject"}
+    details |= {"by": actor, "reason_hmac": sealed.digest, "bank": None}
+    return [Record(Kind.CASE_DECIDE, actor, case_id, details) for case_id in ids]
 
 
 def _reverse(
@@ -267,12 +274,17 @@ class AppealRepository:
                 "must review it",
                 field="reviewer",
             )
+        sealed = seal(reason)
         # A conditional UPDATE: of two reviewers deciding at once, exactly one wins.
         done = s.execute(
             update(AppealRow)
             .where(AppealRow.id == row.id, AppealRow.status == AppealStatus.OPEN.value)
             .values(
-                status=outcome.status.value, decided_by=actor, decided_at=utcnow(), reason=reason
+                status=outcome.status.value,
+                decided_by=actor,
+                decided_at=utcnow(),
+                reason=reason,
+                reason_salt=sealed.salt,
             )
             .execution_options(synchronize_session=False)
         )
@@ -285,7 +297,7 @@ class AppealRepository:
             "notice_id": row.notice_id,
             "decision_id": row.decision_id,
             "outcome": outcome.value,
-            "reason": reason,
+            "reason_hmac": sealed.digest,
             "reversal_decision_id": row.reversal_decision_id,
             "disabled_entries": list(row.disabled_entries),
             "flagged_entries": list(row.flagged_entries),

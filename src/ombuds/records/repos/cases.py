@@ -23,6 +23,7 @@ from ombuds.domain import (
 from ombuds.errors import ConflictError, InputError, NotFoundError
 from ombuds.records.ids import new_public_id
 from ombuds.records.ledger import Kind, append
+from ombuds.records.ledger.sealed import seal
 from ombuds.records.repos.common import Sessions, chunked
 from ombuds.records.repos.decision_records import CaseOpening, decision_record
 from ombuds.records.repos.decisions import INSERT_BATCH, write_records
@@ -48,6 +49,7 @@ def open_cases(session: Session, openings: Sequence[CaseOpening]) -> None:
                     "decided_at": None,
                     "decided_by": "",
                     "reason": "",
+                    "reason_salt": "",
                     "bank": None,
                 }
                 for decision_id, content_id, policy, category, at in batch
@@ -132,6 +134,7 @@ class CaseRepository:
         if bank is not None and outcome is not Outcome.CONFIRM:
             raise InputError("only a confirmation can bank the content", field="bank")
         self.get_case(case_id)  # NotFoundError before anything is written
+        sealed = seal(reason)
         with self._sessions.begin() as s:
             # One conditional UPDATE: of two reviewers deciding at once, exactly one wins.
             done = s.execute(
@@ -142,6 +145,7 @@ class CaseRepository:
                     decided_at=utcnow(),
                     decided_by=by,
                     reason=reason,
+                    reason_salt=sealed.salt,
                     bank=bank,
                 )
             )
@@ -155,7 +159,7 @@ class CaseRepository:
                 "decision_id": decision_id,
                 "outcome": outcome.value,
                 "by": by,
-                "reason": reason,
+                "reason_hmac": sealed.digest,
                 "bank": bank,
             }
             append(s, Kind.CASE_DECIDE, actor=actor, subject=case_id, payload=details)
