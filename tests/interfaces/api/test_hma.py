@@ -12,6 +12,7 @@ import httpx
 from PIL import Image, ImageDraw
 
 from ombuds.domain import Bank, BankEntry, Signal
+from ombuds.matching.signals.minhash import fingerprint_text
 from ombuds.matching.signals.pdq import hamming
 
 from .conftest import BAD_BYTES, Api
@@ -228,3 +229,36 @@ def test_an_hma_client_switches_by_base_url(api: Api) -> None:
     client = HmaClient(api.client)
     assert client.banks_matching(PDQ_NEAR) == {bank: [content_id]}
     assert len(client.hash_file(photo())) == 64
+
+
+DOCUMENT = " ".join(f"clause {i} of the zorbcoin giveaway terms and conditions" for i in range(40))
+
+
+def test_minhash_lookups_find_near_duplicate_documents_within_the_bank_threshold(
+    api: Api,
+) -> None:
+    """An Ombuds extension of HMA's lookup: document fingerprints (see docs/hma.md)."""
+    platform = api.as_("platform")
+    loose, strict = _bank(api, "LOOSE", threshold=50), _bank(api, "STRICT", threshold=99)
+    banked = fingerprint_text(DOCUMENT)
+    edited = fingerprint_text(DOCUMENT.replace("clause 7 ", "section 7 "))
+    assert banked is not None and edited is not None and banked != edited
+    added = api.store.add_entries(
+        [BankEntry(b, Signal("minhash", banked), "abuse") for b in (loose, strict)], actor="t"
+    )
+    ids = api.store.entry_ids([e.public_id for e in added])
+    api.runtime.learn({ids[e.public_id]: e for e in added})
+
+    same = api.client.get(
+        "/m/lookup", params={"signal_type": "minhash", "signal": banked}, headers=platform
+    ).json()
+    assert {bank: [m["distance"] for m in found] for bank, found in same.items()} == {
+        loose: ["0"],
+        strict: ["0"],
+    }
+    near = api.client.get(
+        "/m/lookup", params={"signal_type": "minhash", "signal": edited}, headers=platform
+    ).json()
+    (match,) = near[loose]
+    assert 0 < int(match["distance"]) <= 64  # positions of 128 that differ
+    assert strict not in near  # 99 % similar is more than an edit leaves

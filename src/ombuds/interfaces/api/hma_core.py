@@ -1,11 +1,13 @@
 """What the HMA-compatible routes share: HMA's bodies, signal parsing, hashing and lookups.
 
 Lookups read the running engine's indexes (exact for md5/sha256, the PDQ multi-index for
-pdq) and report only enabled, unexpired entries, within each bank's own PDQ threshold.
+pdq, the near-duplicate index for minhash) and report only enabled, unexpired entries,
+within each bank's own threshold.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,12 +18,15 @@ from pydantic import BaseModel, Field, RootModel
 
 from ombuds.domain import BankEntry, Content, ContentKind
 from ombuds.engine import Engine
+from ombuds.engine.deferred.matchers import DEFAULT_SIMILARITY
+from ombuds.engine.deferred.tier import DeferredTier
 from ombuds.errors import InputError, UnknownSignalTypeError
 from ombuds.extraction.sniff import media_type_of
 from ombuds.interfaces.api.errors import ERROR_RESPONSES, ApiError, ErrorOut
 from ombuds.interfaces.api.runtime import Runtime
 from ombuds.matching.perceptual.hashes import HASH_BITS
 from ombuds.matching.signals import IndexKind, SignalType, default_registry
+from ombuds.matching.signals.minhash import NUM_PERM
 from ombuds.matching.signals.pdq import DEFAULT_THRESHOLD
 
 # HMA's multipart field names are content types; Ombuds' own kinds are accepted as well.
@@ -278,31 +283,24 @@ class Hit:
 def find(
     runtime: Runtime, signal_type: SignalType, value: str, banks: set[str] | None
 ) -> list[Hit]:
-    """Active entries matching the signal, nearest first (then by id)."""
-    store = runtime.store
-    thresholds: dict[str, int] = {}
-    if signal_type.index_kind is IndexKind.PERCEPTUAL and signal_type.name == "pdq":
-        tier = runtime.inspect(lambda engine: engine.deferred)
-        if tier is None:
-            raise ApiError(503, "not_ready", "the perceptual index is not loaded")
-        thresholds = {
-            bank.name: DEFAULT_THRESHOLD if bank.threshold is None else bank.threshold
-            for bank, _count in store.list_banks()
-        }
-        widest = min(max(thresholds.values(), default=DEFAULT_THRESHOLD), HASH_BITS)
-        found: dict[int, int | None] = {
-            m.ref: m.distance for m in tier.perceptual.index.query(value, threshold=widest)
-        }
-    elif signal_type.index_kind is IndexKind.EXACT:
-        refs = runtime.inspect(
-            lambda engine: engine.bank_matcher.index.lookup(signal_type.name, value)
+    """Active entries matching the signal within their bank's threshold, nearest first
+    (then by id)."""
+    if signal_type.index_kind is IndexKind.EXACT:
+        found: dict[int, int | None] = dict.fromkeys(
+            runtime.inspect(
+                lambda engine: engine.bank_matcher.index.lookup(signal_type.name, value)
+            )
         )
-        found = dict.fromkeys(refs)
+        widest: dict[str, int] = {}
+    elif signal_type.index_kind is IndexKind.PERCEPTUAL and signal_type.name == "pdq":
+        found, widest = _perceptual(runtime, value)
+    elif signal_type.index_kind is IndexKind.TEXT and signal_type.name == "minhash":
+        found, widest = _near_text(runtime, value)
     else:
         raise bad_request(
             f"signal type '{signal_type.name}' cannot be looked up here", "signal_type"
         )
-    entries = store.get_entries_by_id(list(found)) if found else {}
+    entries = runtime.store.get_entries_by_id(list(found)) if found else {}
     now = datetime.now(UTC)
     hits = []
     for ref in sorted(found, key=lambda r: (found[r] or 0, r)):
@@ -313,10 +311,51 @@ def find(
             or (banks is not None and entry.bank not in banks)
         ):
             continue
-        if distance is not None and distance > thresholds.get(entry.bank, DEFAULT_THRESHOLD):
+        if distance is not None and distance > widest.get(entry.bank, -1):
             continue
         hits.append(Hit(ref, entry, distance))
     return hits
+
+
+def _deferred(runtime: Runtime) -> DeferredTier:
+    tier = runtime.inspect(lambda engine: engine.deferred)
+    if tier is None:
+        raise ApiError(503, "not_ready", "the perceptual and document indexes are not loaded")
+    return tier
+
+
+def _perceptual(runtime: Runtime, value: str) -> tuple[dict[int, int | None], dict[str, int]]:
+    """PDQ matches by entry id with their Hamming distance; each bank's own threshold."""
+    tier = _deferred(runtime)
+    thresholds = {
+        bank.name: DEFAULT_THRESHOLD if bank.threshold is None else bank.threshold
+        for bank, _count in runtime.store.list_banks()
+    }
+    widest = min(max(thresholds.values(), default=DEFAULT_THRESHOLD), HASH_BITS)
+    matches = tier.perceptual.index.query(value, threshold=widest)
+    return {m.ref: m.distance for m in matches}, thresholds
+
+
+def _near_text(runtime: Runtime, value: str) -> tuple[dict[int, int | None], dict[str, int]]:
+    """MinHash matches by entry id; the distance is the number of the signature's
+    positions that differ (of 128), and a bank's threshold (a percentage of similarity, as
+    the deferred tier reads it) becomes the most positions that may differ."""
+    tier = _deferred(runtime)
+    if tier.neartext is None:
+        raise ApiError(503, "not_ready", "the document index is not loaded")
+    similarity = {
+        bank.name: DEFAULT_SIMILARITY if bank.threshold is None else bank.threshold / 100
+        for bank, _count in runtime.store.list_banks()
+    }
+    lowest = max(0.0, min(min(similarity.values(), default=DEFAULT_SIMILARITY), 1.0))
+    matches = tier.neartext.index.query(value, threshold=lowest)
+    found: dict[int, int | None] = {m.ref: round((1 - m.similarity) * NUM_PERM) for m in matches}
+    # Equal positions needed, as the index counts them (0.8 * 128 = 102.4 needs 103).
+    most = {
+        name: NUM_PERM - math.ceil(min(max(t, 0.0), 1.0) * NUM_PERM - 1e-9)
+        for name, t in similarity.items()
+    }
+    return found, most
 
 
 def by_bank(hits: list[Hit]) -> dict[str, list[dict[str, int | str]]]:
