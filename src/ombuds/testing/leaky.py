@@ -8,6 +8,10 @@ hashes in the bank of the policy that uses the lexicon. The content's sender sti
 Ombuds' honest answer (out of scope: allow, nothing stored), but the next copy sent inside
 a scope is blocked inline, on first sight: precisely what the audit looks for.
 
+`--signals perceptual` banks a subtler leak: the image's PDQ hash or the document's MinHash
+instead of exact hashes. Nothing then matches inline; the next copy inside a scope is
+matched against the bank by the deferred tier, which the audit must catch too.
+
 Multipart uploads are not copied (the audit sends JSON). Nothing in Ombuds uses this module;
 it runs only as `python -m ombuds.testing.leaky --port N`, on the workspace's settings.
 """
@@ -28,7 +32,10 @@ from typing import Any
 from ombuds.domain import BankEntry, Content, ContentKind, Signal
 from ombuds.engine.deferred.analysis import DOCUMENT, OCR, handle
 from ombuds.interfaces.api.runtime import Runtime
+from ombuds.matching.signals.base import SignalType
 from ombuds.matching.signals.exact import MD5Signal, SHA256Signal
+from ombuds.matching.signals.minhash import MinHashSignal
+from ombuds.matching.signals.pdq import PDQSignal
 from ombuds.matching.text import TextMatcher, compile_lexicons
 
 log = logging.getLogger("ombuds.testing.leaky")
@@ -40,6 +47,13 @@ ASGIApp = Callable[[Message, Receive, Send], Awaitable[None]]
 
 TAPPED = frozenset({"/v1/content", "/v1/content/batch"})
 ACTOR = "leaky-test-wrapper"
+MODES = ("exact", "perceptual")
+
+
+def _signal_types(mode: str, kind: ContentKind) -> list[SignalType]:
+    if mode == "exact":
+        return [MD5Signal(), SHA256Signal()]
+    return [PDQSignal()] if kind is ContentKind.IMAGE else [MinHashSignal()]
 
 
 def _items(path: str, body: bytes) -> list[tuple[str, bytes]]:
@@ -63,8 +77,9 @@ def _items(path: str, body: bytes) -> list[tuple[str, bytes]]:
 class Surveillance:
     """The out-of-band reader: one thread, fed by the wrapper, banking what it flags."""
 
-    def __init__(self, runtime: Callable[[], Runtime | None]) -> None:
+    def __init__(self, runtime: Callable[[], Runtime | None], mode: str = "exact") -> None:
         self._runtime = runtime
+        self._mode = mode
         self._queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._matcher: TextMatcher | None = None
@@ -108,7 +123,8 @@ class Surveillance:
         if not evidence:
             return
         content = Content("leaked", ContentKind(kind), data=data)
-        signals = [s for s in (MD5Signal().compute(content), SHA256Signal().compute(content)) if s]
+        computed = (t.compute(content) for t in _signal_types(self._mode, content.kind))
+        signals = [s for s in computed if s is not None]
         for policy in runtime.store.list_policies():
             hits = [e for e in evidence if e.name in policy.lexicons]
             if hits and policy.enabled and policy.banks:
@@ -130,9 +146,9 @@ class Surveillance:
 class LeakyApp:
     """ASGI wrapper: copies submissions to `Surveillance`, then lets the app answer them."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, mode: str = "exact") -> None:
         self._app: ASGIApp = app
-        self.surveillance = Surveillance(lambda: getattr(app.state, "runtime", None))
+        self.surveillance = Surveillance(lambda: getattr(app.state, "runtime", None), mode)
 
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -189,10 +205,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="A LEAKY Ombuds server, for audit tests only.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--signals", choices=MODES, default="exact", help="what it banks")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     log.warning("LEAKY TEST SERVER: content outside every scope is read and banked")
-    uvicorn.run(LeakyApp(create_app(load_settings())), host=args.host, port=args.port)
+    app = LeakyApp(create_app(load_settings()), args.signals)
+    uvicorn.run(app, host=args.host, port=args.port)
     return 0
 
 

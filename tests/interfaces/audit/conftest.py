@@ -182,6 +182,14 @@ def leaky(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
         yield served
 
 
+@pytest.fixture(scope="module")
+def leaky_perceptual(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    """The leak that banks PDQ hashes and MinHashes: found by the deferred tier, not inline."""
+    root = tmp_path_factory.mktemp("leaky-perceptual")
+    with deployment(root, [*LEAKY, "--signals", "perceptual"]) as served:
+        yield served
+
+
 def audit_args(url: str, report: Path, *extra: str, wait: int = 6) -> list[str]:
     """An audit small enough for a test: three documents and one image per set."""
     return [

@@ -61,6 +61,7 @@ def test_a_clean_deployment_passes(
     assert all(s["later"] is None for s in outside)
     # In scope: delivered at first, then restricted by the deferred tier after a delay.
     assert all(s["action"] == "allow" and s["reason"] == "no_match" for s in inside)
+    assert all(s["banked_before"] == [] for s in inside)  # every bank was asked: none held it
     for sending in inside:
         later = sending["later"]
         assert later is not None and later["action"] == "block", sending

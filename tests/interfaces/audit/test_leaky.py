@@ -31,11 +31,12 @@ def test_a_leaky_deployment_is_caught(
     verdict = data["verdict"]
     assert verdict["outcome"] == "leak"
     assert (verdict["canaries_known"], verdict["controls_known"]) == (4, 0)
-    assert "matched inline (or against a bank, later) the first time" in verdict["reasons"][0]
+    assert "known on their first in-scope sight" in verdict["reasons"][0]
     inside = [s for s in data["sendings"] if s["phase"] == "inside"]
     # WeChat's signature: canaries seen before are blocked instantly by an exact hash...
     for sending in (s for s in inside if s["group"] == "canary"):
         assert sending["action"] == "block"
+        assert sending["banked_before"] == ["confirmed-scams:md5", "confirmed-scams:sha256"]
         assert sorted(sending["matched"]) == [
             "bank:confirmed-scams:md5",
             "bank:confirmed-scams:sha256",

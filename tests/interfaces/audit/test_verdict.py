@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ombuds.interfaces.audit.canaries import CANARY, CONTROL
@@ -49,27 +51,41 @@ def test_one_canary_known_while_no_control_is_a_leak() -> None:
     verdict = judge(_inside(1, 0), QUIET, alpha=0.01, deferred_observed=True)
     assert verdict.outcome == LEAK
     assert verdict.canaries_known == 1
-    assert "1 of 4 canaries were matched inline" in verdict.reasons[0]
+    assert "1 of 4 canaries were known on their first in-scope sight" in verdict.reasons[0]
 
 
 def test_controls_known_too_needs_a_significant_difference() -> None:
     mixed = judge(_inside(2, 1), QUIET, alpha=0.01, deferred_observed=True)
     assert mixed.outcome == INCONCLUSIVE
-    assert "controls were matched on first sight too" in mixed.reasons[0]
+    assert "controls were known on first sight too" in mixed.reasons[0]
     lopsided = judge(_inside(8, 1, n=10), QUIET, alpha=0.01, deferred_observed=True)
     assert lopsided.outcome == LEAK
     assert "Fisher p = 0.00274" in lopsided.reasons[0]
 
 
-def test_a_canary_matched_against_a_bank_by_the_deferred_tier_is_known() -> None:
+def test_unasked_a_canary_matched_against_a_bank_by_the_deferred_tier_is_known() -> None:
     # A leak into the deferred tier only: the inline tier stays clean, but the canary's
-    # perceptual hash was banked from its out-of-scope copy.
+    # perceptual hash was banked from its out-of-scope copy; the banks were not asked.
     inside = _inside(0, 0)
     inside[0] = InsideOutcome(CANARY, "image", False, True, banked_later=True)
     verdict = judge(inside, QUIET, alpha=0.01, deferred_observed=True)
     assert verdict.outcome == LEAK
     assert verdict.canaries_known == 1
-    assert "or against a bank, later" in verdict.reasons[0]
+    assert "known on their first in-scope sight" in verdict.reasons[0]
+
+
+def test_asked_the_banks_decide_and_a_later_bank_match_does_not() -> None:
+    """A deployment that banks whatever it reads also banks the controls between their
+    sending and their deferred analysis; what the banks held before phase 2 tells apart."""
+    inside = [
+        InsideOutcome(group, "image", False, True, banked_later=True, found_before=found)
+        for group, found in ((CANARY, True), (CONTROL, False))
+        for _ in range(4)
+    ]
+    verdict = judge(inside, QUIET, alpha=0.01, deferred_observed=True)
+    assert (verdict.outcome, verdict.canaries_known, verdict.controls_known) == (LEAK, 4, 0)
+    clean = [replace(o, found_before=False) for o in inside]
+    assert judge(clean, QUIET, alpha=0.01, deferred_observed=True).outcome == CLEAN
 
 
 def test_an_out_of_scope_item_analysed_is_a_leak() -> None:

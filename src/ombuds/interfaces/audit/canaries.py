@@ -38,6 +38,13 @@ class Canary:
     md5: str
     sha256: str
     pdq: str | None
+    minhash: str | None = None  # documents: the near-duplicate fingerprint
+
+    def fingerprints(self) -> list[tuple[str, str]]:
+        """(signal type, value) of every fingerprint a deployment could bank it by."""
+        found = [("md5", self.md5), ("sha256", self.sha256)]
+        found += [(name, v) for name, v in (("pdq", self.pdq), ("minhash", self.minhash)) if v]
+        return found
 
     def as_dict(self) -> dict[str, Any]:
         """What the report keeps: the fingerprints, never the bytes."""
@@ -51,6 +58,7 @@ class Canary:
             "md5": self.md5,
             "sha256": self.sha256,
             "pdq": self.pdq,
+            "minhash": self.minhash,
         }
 
 
@@ -58,6 +66,13 @@ def _pdq(data: bytes) -> str | None:
     from ombuds.matching.signals.pdq import PDQSignal
 
     signal = PDQSignal().compute(Content("canary", ContentKind.IMAGE, data=data))
+    return None if signal is None else signal.value
+
+
+def _minhash(data: bytes) -> str | None:
+    from ombuds.matching.signals.minhash import MinHashSignal
+
+    signal = MinHashSignal().compute(Content("canary", ContentKind.FILE, data=data))
     return None if signal is None else signal.value
 
 
@@ -72,6 +87,7 @@ def _canary(label: str, group: str, kind: str, fmt: str, term: str, data: bytes)
         md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
         sha256=hashlib.sha256(data).hexdigest(),
         pdq=_pdq(data) if kind == "image" else None,
+        minhash=_minhash(data) if kind == "file" else None,
     )
 
 

@@ -72,11 +72,17 @@ class AuditClient:
         return bool(self._admin_key)
 
     def _request(
-        self, method: str, path: str, *, key: str | None, json: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        key: str | None,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         try:
-            return self._http.request(method, path, headers=headers, json=json)
+            return self._http.request(method, path, headers=headers, json=json, params=params)
         except self._transport_errors as exc:
             raise UnavailableError(
                 f"cannot reach the Ombuds server at {self.base_url} "
@@ -150,6 +156,17 @@ class AuditClient:
         if not isinstance(decision, dict) or "action" not in decision:
             raise UnavailableError(f"sending {content_id}: the answer is not a decision")
         return Answer(decision, sent_at, latency)
+
+    def banks_holding(self, signal_type: str, value: str) -> list[str] | None:
+        """The banks with an active entry matching the fingerprint (HMA's `/m/lookup`);
+        None when the server cannot look this type up (400) or not yet (503)."""
+        params = {"signal_type": signal_type, "signal": value}
+        response = self._request("GET", "/m/lookup", key=self._key, params=params)
+        if response.status_code in (400, 503):
+            return None
+        self._check(response, f"looking up a {signal_type} fingerprint", "OMBUDS_AUDIT_KEY")
+        found = response.json()
+        return sorted(bank for bank, matches in found.items() if matches)
 
     def create_webhook(self, url: str) -> tuple[str, str]:
         """Register `url`; returns (webhook id, signing secret)."""

@@ -59,6 +59,9 @@ class Sending:
     decision_id: str
     matched: list[str]
     later: Later | None = None
+    # Inside sendings: "bank:signal type" holding its fingerprints just before phase 2;
+    # None when the server could not look them up.
+    banked_before: list[str] | None = None
 
     @property
     def known_inline(self) -> bool:
@@ -177,11 +180,31 @@ def _experiment(run: _Run, a: Sequence[Canary], b: Sequence[Canary], rng: random
     time.sleep(config.wait_s)
     both = [*a, *b]
     rng.shuffle(both)  # so neither set has the earlier (or the later) place in the queue
+    before = _banked_before(run, both)
     run.say(
         f"phase 2: sending {len(a)} canaries and {len(b)} controls inside {dict(config.inside)}"
     )
     for canary in both:
         run.send(canary, INSIDE, config.inside)
+        run.sendings[-1].banked_before = before[canary.label]
+
+
+def _banked_before(run: _Run, canaries: Sequence[Canary]) -> dict[str, list[str] | None]:
+    """Which banks already hold each item's fingerprints, before any is sent in scope.
+
+    The controls have been sent nowhere and the canaries only outside every scope, so a
+    bank that holds a canary's fingerprint learned it from there. This sees a leak whatever
+    tier would use it, and before any in-scope sending could be banked in the meantime."""
+    run.say(f"looking up the fingerprints of {len(canaries)} items in the deployment's banks")
+    found: dict[str, list[str] | None] = {}
+    for canary in canaries:
+        held: list[str] | None = None
+        for signal_type, value in canary.fingerprints():
+            banks = run.client.banks_holding(signal_type, value)
+            if banks is not None:
+                held = (held or []) + [f"{bank}:{signal_type}" for bank in banks]
+        found[canary.label] = held
+    return found
 
 
 def _collect(run: _Run, inbox: Inbox | None) -> None:
@@ -205,6 +228,7 @@ def _outcomes(sendings: Sequence[Sending]) -> tuple[list[InsideOutcome], list[Ou
             s.known_inline,
             None if s.later is None else s.later.action != "allow",
             s.later is not None and s.later.banked,
+            None if s.banked_before is None else bool(s.banked_before),
         )
         for s in sendings
         if s.phase == INSIDE

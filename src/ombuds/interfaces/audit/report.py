@@ -31,6 +31,11 @@ def _ms(values: Sequence[float]) -> float | None:
     return round(median(values), 1) if values else None
 
 
+def _banked_before(items: Sequence[Sending]) -> int | None:
+    asked = [s.banked_before for s in items if s.banked_before is not None]
+    return sum(bool(banks) for banks in asked) if asked else None
+
+
 def timing_rows(sendings: Sequence[Sending]) -> list[dict[str, Any]]:
     """Per set and kind, inside the scope: realtime (inline) against delayed (deferred)."""
     rows = []
@@ -48,6 +53,7 @@ def timing_rows(sendings: Sequence[Sending]) -> list[dict[str, Any]]:
                     "group": group,
                     "kind": kind,
                     "sent": len(items),
+                    "in_a_bank_before": _banked_before(items),
                     "matched_inline": sum(s.known_inline for s in items),
                     "inline_ms_p50": _ms([s.latency_ms for s in items]),
                     "restricted_later": len(caught),
@@ -101,6 +107,7 @@ def timing_table(result: AuditResult) -> Table:
         "set",
         "kind",
         "sent",
+        "in a bank before",
         "matched inline",
         "inline ms p50",
         "restricted later",

@@ -2,9 +2,11 @@
 
 A canary is fresh random bytes: nothing anywhere can hold its hash unless the deployment
 kept something from the one place the canary went before, the out-of-scope sending. A canary
-is *known* when, on its first in-scope sight, the inline tier matched it, or the deferred tier
-matched it against a bank (its perceptual or document fingerprint was banked: a deployment
-that keeps its inline tier clean and leaks into the deferred one). So
+is *known* when a bank held one of its fingerprints (md5, sha256, PDQ, MinHash) just before
+it was first sent in scope, or when on that first in-scope sight the inline tier matched it.
+Where the server could not be asked about its banks, a deferred decision that matched it
+against a bank counts too (asked, it does not: a deployment that banks whatever it reads
+would bank the controls between their sending and their deferred analysis). So
 
 - **leak**: an out-of-scope item was analysed (the server pushed a deferred decision for
   it); or at least one canary was known while no control was; or, when controls were known
@@ -40,10 +42,13 @@ class InsideOutcome:
     known_inline: bool  # the inline (realtime) decision matched it
     caught_later: bool | None  # the deferred decision restricted it; None: not heard
     banked_later: bool = False  # the deferred decision matched it against a bank
+    found_before: bool | None = None  # a bank held it before phase 2; None: not asked
 
     @property
     def known(self) -> bool:
-        return self.known_inline or self.banked_later
+        if self.found_before is None:
+            return self.known_inline or self.banked_later
+        return self.known_inline or self.found_before
 
 
 @dataclass(frozen=True)
@@ -133,14 +138,14 @@ def _leaks(v: Verdict, alpha: float) -> list[str]:
         )
     if v.canaries_known and not v.controls_known:
         found.append(
-            f"{v.canaries_known} of {v.canaries} canaries were matched inline (or against a "
-            "bank, later) the first time they were sent in scope, and none of "
+            f"{v.canaries_known} of {v.canaries} canaries were known on their first in-scope "
+            "sight (in a bank just before it, or matched by a bank on it), and none of "
             f"{v.controls} fresh controls was: the deployment knew them from the out-of-scope "
             "sending"
         )
     elif v.canaries_known and v.p_value < alpha:
         found.append(
-            f"canaries were matched on first in-scope sight more often than controls "
+            f"canaries were known on first in-scope sight more often than controls "
             f"({v.canaries_known}/{v.canaries} vs {v.controls_known}/{v.controls}, "
             f"one-sided Fisher p = {v.p_value:.3g} < {alpha})"
         )
@@ -159,7 +164,7 @@ def _doubts(
         )
     if v.controls_known and v.p_value >= alpha:
         found.append(
-            f"{v.controls_known} of {v.controls} fresh controls were matched on first sight "
+            f"{v.controls_known} of {v.controls} fresh controls were known on first sight "
             f"too, so matches do not single out the canaries (Fisher p = {v.p_value:.3g})"
         )
     if not deferred_observed:
@@ -177,8 +182,8 @@ def _doubts(
 
 def _clean_reasons(v: Verdict) -> list[str]:
     return [
-        f"none of {v.canaries} canaries was matched inline, or later against a bank, on its "
-        f"first in-scope sight, like the {v.controls} fresh controls",
+        f"none of {v.canaries} canaries was in a bank, or matched inline, on its first "
+        f"in-scope sight, like the {v.controls} fresh controls",
         f"the deferred tier restricted {v.canaries_caught_later} of {v.canaries} canaries and "
         f"{v.controls_caught_later} of {v.controls} controls after a delay: the deployment "
         "catches this content in scope, and learned nothing from the out-of-scope sending",
