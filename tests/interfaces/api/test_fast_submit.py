@@ -49,6 +49,33 @@ CASES: list[Case] = [
     ("no key", ONE, None, text("k"), JSON),
     ("wrong role", ONE, "moderator", text("l"), JSON),
     ("too large", ONE, "platform", text("m", "x" * 70_000), JSON),
+    # Where parsing JSON in pydantic-core and in the json module could disagree:
+    (
+        "NaN attribute",
+        ONE,
+        "platform",
+        b'{"content_id": "n", "text": "hi", "attributes": {"region": "EU", "x": NaN}}',
+        JSON,
+    ),
+    (
+        "lone surrogate",
+        ONE,
+        "platform",
+        b'{"content_id": "o", "text": "a\\ud800b", "attributes": {"region": "EU"}}',
+        JSON,
+    ),
+    (
+        "duplicate key",
+        ONE,
+        "platform",
+        b'{"content_id": "p", "content_id": "q", "text": "hi", "attributes": {"region": "EU"}}',
+        JSON,
+    ),
+    ("nested attribute", ONE, "platform", {**text("r"), "attributes": {"region": {"a": 1}}}, JSON),
+    ("number as text", ONE, "platform", {"content_id": "s", "text": 5, "attributes": EU}, JSON),
+    ("huge integer", ONE, "platform", {**text("t"), "attributes": {**EU, "n": 10**30}}, JSON),
+    ("escapes", ONE, "platform", text("u", "zorbcoin\u0020giveaway \ud83d\ude00"), JSON),
+    ("trailing data", ONE, "platform", json.dumps(text("v")).encode() + b" {}", JSON),
 ]
 
 
