@@ -59,6 +59,14 @@ class Settings(BaseSettings):
         description="Days decisions keep personal ids (author and conversation ids, text "
         "found in content); `ombuds purge` then removes them, keeping digests.",
     )
+    purge_interval_s: float = Field(
+        default=3600.0,
+        ge=0,
+        le=7 * 86_400,
+        description="How often `ombuds serve` applies retention itself (the work of "
+        "`ombuds purge`, in small batches); 0 turns it off, e.g. to run `ombuds purge` "
+        "from cron instead.",
+    )
     report_epsilon_budget: float = Field(
         default=3.0,
         gt=0,

@@ -29,6 +29,7 @@ from ombuds.interfaces.api.follow import Follower
 from ombuds.interfaces.api.key_cache import KeyCache
 from ombuds.interfaces.api.key_use import KeyUse
 from ombuds.interfaces.api.metrics import Metrics, Snapshot
+from ombuds.interfaces.api.retention_job import RetentionJob
 from ombuds.interfaces.api.webhook_delivery import WebhookDispatcher
 from ombuds.records import Store
 from ombuds.records.database import is_in_memory
@@ -58,6 +59,7 @@ class Runtime:
         self._engine: Engine | None = None
         self.keys = KeyCache()
         self.key_use = KeyUse(settings.key_use_flush_s)
+        self.retention = RetentionJob(settings.purge_interval_s, settings.retention_days)
         # The text matcher's scratch space is not thread-safe, and submissions run on the
         # event loop or on a thread pool: one at a time (each takes microseconds).
         self._engine_lock = threading.Lock()
@@ -94,6 +96,7 @@ class Runtime:
         self._ready.set()
         if self.follower is not None:
             self.follower.start()
+        self.retention.start(store)
         log.info("engine ready")
 
     def _decision_writer(self, store: Store) -> GroupCommit[Any]:
@@ -286,6 +289,7 @@ class Runtime:
     def close(self) -> None:
         if self._thread is not None:
             self._thread.join()
+        self.retention.close()  # first: no purge batch while the rest shuts down
         if self.follower is not None:
             self.follower.close()  # before the engine and store it applies changes to
             self.follower = None
