@@ -16,7 +16,9 @@ from ombuds.records.schema import Base
 
 class AppealRow(Base):
     __tablename__ = "appeals"
-    __table_args__ = (Index(None, "status", "opened_at"), Index(None, "decision_id"))
+    # (decision_id, status): "is this decision under an open case/appeal", which retention
+    # asks of every decision it purges, from the index alone.
+    __table_args__ = (Index(None, "status", "opened_at"), Index(None, "decision_id", "status"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     public_id: Mapped[str] = mapped_column(unique=True)

@@ -127,7 +127,13 @@ class PolicyRow(Base):
 
 class DecisionRow(Base):
     __tablename__ = "decisions"
-    __table_args__ = (Index(None, "created_at"), Index(None, "content_id"))
+    __table_args__ = (
+        Index(None, "created_at"),
+        Index(None, "content_id"),
+        # Retention claims the oldest unpurged rows: this serves "purge_batch IS NULL AND
+        # created_at < cutoff ORDER BY created_at" from the index, and a purge batch's rows.
+        Index(None, "purge_batch", "created_at"),
+    )
 
     decision_id: Mapped[str] = mapped_column(primary_key=True)
     content_id: Mapped[str]
@@ -154,7 +160,7 @@ class DecisionRow(Base):
     ledger_batch: Mapped[str | None] = mapped_column(index=True)
     # The retention batch that removed its personal ids (whose ledger entry commits to the
     # purged values); null until then, and a purged row is never purged again.
-    purge_batch: Mapped[str | None] = mapped_column(index=True)
+    purge_batch: Mapped[str | None]
 
 
 class NoticeRow(Base):
@@ -226,7 +232,9 @@ class WebhookRow(Base):
 
 class CaseRow(Base):
     __tablename__ = "cases"
-    __table_args__ = (Index(None, "status", "opened_at"), Index(None, "decision_id"))
+    # (decision_id, status): "is this decision under an open case/appeal", which retention
+    # asks of every decision it purges, from the index alone.
+    __table_args__ = (Index(None, "status", "opened_at"), Index(None, "decision_id", "status"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     public_id: Mapped[str] = mapped_column(unique=True)

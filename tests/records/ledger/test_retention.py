@@ -3,12 +3,13 @@ batches, each ledgered, and the ledger still verifies afterwards."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
 
-from ombuds.domain import Action
+from ombuds.domain import Action, Outcome
 from ombuds.errors import ConflictError
 from ombuds.records import Store
 from ombuds.records.ledger import Kind
@@ -156,3 +157,24 @@ def test_editing_a_purged_decision_names_its_purge_entry(
 def test_a_batch_size_must_be_positive(store: Store) -> None:
     with pytest.raises(ValueError, match="batch_size"):
         store.purge(RETENTION, actor="system:purge", now=T0, batch_size=0)
+
+
+def test_batches_go_on_from_where_the_last_ended_ties_and_waiting_rows_included(
+    store: Store, make_decision: MakeDecision
+) -> None:
+    """Each batch starts after the last row the run claimed (created_at, then id), so rows
+    sharing a time across a batch boundary are neither skipped nor purged twice, and a row
+    waiting for its open case is passed over now and purged by a later run."""
+    same_time = [make_decision(n, at=T0) for n in range(5)]
+    waiting = make_decision(5, at=T0 + DAY, restricted=False)
+    later = [make_decision(n, at=T0 + 2 * DAY) for n in range(6, 9)]
+    store.record_decisions([*same_time, replace(waiting, action=Action.REVIEW), *later])
+    now = T0 + RETENTION + 3 * DAY
+    assert store.purge(RETENTION, actor="system:purge", now=now, batch_size=2) == 8
+    assert [p["count"] for p in purge_entries(store)] == [2, 2, 2, 2]
+    assert store.get_decision("d000005").author_id != ""  # its review case is open
+    (case,) = store.list_cases()
+    store.decide_case(case.case_id, Outcome.REJECT, by="alice", reason="fine", actor="cli:a")
+    assert store.purge(RETENTION, actor="system:purge", now=now, batch_size=2) == 1
+    assert all(store.get_decision(f"d{n:06d}").author_id == "" for n in range(9))
+    assert store.verify_ledger().ok
