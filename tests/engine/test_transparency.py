@@ -75,7 +75,7 @@ def test_keys_come_from_the_configuration_and_unknown_values_count_as_other(
     domains = key_domains(configured)
     assert domains["decisions_by_category"] == ["abuse", "scam", "spam", "none", "other"]
     assert domains["decisions_by_policy"] == ["eu", "none", "other"]
-    entry = release(configured, ReportRequest(NOVEMBER, epsilon=10), budget=10, actor="t")
+    entry, _ = release(configured, ReportRequest(NOVEMBER, epsilon=10), budget=10, actor="t")
     sections = entry.payload["sections"]
     for name, keys in domains.items():
         assert sorted(sections[name]["counts"]) == sorted(keys)  # the ledger sorts keys
@@ -84,7 +84,7 @@ def test_keys_come_from_the_configuration_and_unknown_values_count_as_other(
 
 def test_noise_has_the_scale_opendp_certifies_for_each_share(configured: Store) -> None:
     request = ReportRequest(NOVEMBER, epsilon=0.5, contributions=4)
-    report = release(configured, request, budget=3, actor="t").payload
+    report = release(configured, request, budget=3, actor="t")[0].payload
     for section in report["sections"].values():
         assert section["epsilon"] == pytest.approx(0.5 / SECTIONS)
         assert section["scale"] == pytest.approx(4 * SECTIONS / 0.5)
@@ -109,7 +109,7 @@ def test_noisy_counts_are_calibrated_to_their_stated_accuracy(configured: Store)
 
 def test_large_counts_survive_the_noise(configured: Store) -> None:
     configured.record_decisions([made(n) for n in range(300)])
-    report = release(configured, ReportRequest(NOVEMBER, epsilon=10), budget=10, actor="t")
+    report, _ = release(configured, ReportRequest(NOVEMBER, epsilon=10), budget=10, actor="t")
     section = report.payload["sections"]["decisions_by_category"]
     assert abs(section["counts"]["scam"] - 300) <= 5 * section["accuracy_95"]
 
@@ -132,12 +132,13 @@ def test_every_key_of_the_domain_and_only_those_with_a_count_of_at_least_zero(
 
 def test_the_same_request_returns_the_release_without_spending_again(configured: Store) -> None:
     request = ReportRequest(NOVEMBER, epsilon=2)
-    first = release(configured, request, budget=3, actor="cli:a")
+    first, new = release(configured, request, budget=3, actor="cli:a")
+    assert new
     # The same window given with another offset is the same window.
     plus_2 = timezone(timedelta(hours=2))
     shifted = Window(NOVEMBER.since.astimezone(plus_2), NOVEMBER.until.astimezone(plus_2))
     again = release(configured, dataclasses.replace(request, window=shifted), budget=3, actor="b")
-    assert again == first
+    assert again == (first, False)
     assert [e.kind for e in configured.reports.releases()] == [Kind.REPORT_TRANSPARENCY]
 
 

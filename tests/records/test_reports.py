@@ -78,8 +78,8 @@ def test_a_release_is_one_ledger_entry_and_a_refusal_writes_nothing(store: Store
     def publish(exact: ExactCounts, earlier: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         return {"n": len(earlier), "sections": exact}
 
-    first = store.reports.release(WIDE, 5, publish, actor="cli:alice")
-    second = store.reports.release(WIDE, 5, publish, actor="cli:alice")
+    first, _ = store.reports.release(WIDE, 5, publish, actor="cli:alice")
+    second, _ = store.reports.release(WIDE, 5, publish, actor="cli:alice")
     assert (first.kind, first.actor) == (Kind.REPORT_TRANSPARENCY, "cli:alice")
     assert [e.payload["n"] for e in store.reports.releases()] == [0, 1]
     assert second.payload["sections"]["decisions_by_action"] == {"inline/block": 1}

@@ -171,15 +171,15 @@ def spent(reports: Iterable[Mapping[str, Any]], window: Window) -> float:
     return total
 
 
-def release(store: Store, request: ReportRequest, *, budget: float, actor: str) -> LedgerEntry:
-    """Release a report (or return the identical one released before): a ledger entry
-    whose payload is the report. ConflictError when the budget would be exceeded."""
+def release(
+    store: Store, request: ReportRequest, *, budget: float, actor: str
+) -> tuple[LedgerEntry, bool]:
+    """Release a report, or find the identical one released before: a ledger entry whose
+    payload is the report, and whether it was released now. ConflictError when the budget
+    would be exceeded."""
     request.check()
     request = request.in_utc()
     _opendp()  # fail before anything is read when the extra is missing
-    for entry in store.reports.releases():
-        if request.same_as(entry.payload):
-            return entry
     domains = key_domains(store)
 
     def make(exact: ExactCounts, earlier: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -192,4 +192,6 @@ def release(store: Store, request: ReportRequest, *, budget: float, actor: str) 
             )
         return noisy_report(request, exact, domains)
 
-    return store.reports.release(request.window, request.contributions, make, actor=actor)
+    return store.reports.release(
+        request.window, request.contributions, make, actor=actor, same=request.same_as
+    )

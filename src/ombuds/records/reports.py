@@ -70,19 +70,16 @@ def bounded_counts(s: Session, window: Window, per_author: int) -> ExactCounts:
         (d.created_at, d.decision_id),
         per_author,
     )
-    a = AppealRow
-    appeals = _bounded(
-        select(a.status).join(d, d.decision_id == a.decision_id).where(_in(a.opened_at, window)),
-        d.author_id,
-        (a.opened_at, a.id),
-        per_author,
-    )
-    c = CaseRow
-    cases = _bounded(
-        select(c.status).join(d, d.decision_id == c.decision_id).where(_in(c.opened_at, window)),
-        d.author_id,
-        (c.opened_at, c.id),
-        per_author,
+    appeals, cases = (
+        _bounded(
+            select(t.status)
+            .join(d, d.decision_id == t.decision_id)
+            .where(_in(t.opened_at, window)),
+            d.author_id,  # an appeal's or a case's author is its decision's
+            (t.opened_at, t.id),
+            per_author,
+        )
+        for t in (AppealRow, CaseRow)
     )
     return {
         "decisions_by_action": _grouped(s, decisions, "tier", "action"),
@@ -108,6 +105,8 @@ def _released(s: Session) -> list[LedgerEntry]:
 
 # Given the counts and the earlier releases, the report to publish; raises to refuse.
 Release = Callable[[ExactCounts, Sequence[Mapping[str, Any]]], dict[str, Any]]
+# Whether an earlier release is the one asked for again.
+Same = Callable[[Mapping[str, Any]], bool]
 
 
 class ReportRepository:
@@ -124,15 +123,30 @@ class ReportRepository:
         with self._sessions() as s:
             return _released(s)
 
-    def release(self, window: Window, per_author: int, make: Release, *, actor: str) -> LedgerEntry:
-        """Count, let `make` turn the counts into a report (it sees the earlier releases,
-        to check the budget), and ledger it, in one transaction."""
+    def release(
+        self,
+        window: Window,
+        per_author: int,
+        make: Release,
+        *,
+        actor: str,
+        same: Same = lambda _report: False,
+    ) -> tuple[LedgerEntry, bool]:
+        """The earlier release `same` recognises, or: count, let `make` turn the counts
+        into a report (it sees the earlier releases, to check the budget), and ledger it;
+        in one transaction. True when released now."""
         with self._sessions.begin() as s:
             _lock_ledger(s)
-            earlier = [entry.payload for entry in _released(s)]
-            report = make(bounded_counts(s, window, per_author), earlier)
+            earlier = _released(s)
+            for entry in earlier:
+                if same(entry.payload):
+                    return entry, False
+            report = make(bounded_counts(s, window, per_author), [e.payload for e in earlier])
             subject = f"{window.since.isoformat()}/{window.until.isoformat()}"
-            return append(s, Kind.REPORT_TRANSPARENCY, actor=actor, subject=subject, payload=report)
+            entry = append(
+                s, Kind.REPORT_TRANSPARENCY, actor=actor, subject=subject, payload=report
+            )
+            return entry, True
 
 
 __all__ = ["ExactCounts", "ReportRepository", "Window", "bounded_counts"]

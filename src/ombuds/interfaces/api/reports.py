@@ -84,14 +84,13 @@ def release_report(
 ) -> dict[str, Any]:
     runtime = runtime_of(request)
     window = Window(as_utc(body.since, "since"), as_utc(body.until, "until"))
-    released_before = {e.seq for e in runtime.store.reports.releases()}
-    entry = release(
+    entry, new = release(
         runtime.store,
         ReportRequest(window, body.epsilon, body.contributions),
         budget=runtime.settings.report_epsilon_budget,
         actor=caller.actor,
     )
-    if entry.seq in released_before:
+    if not new:
         response.status_code = 200
     return _out(entry)
 

@@ -48,7 +48,7 @@ def transparency(
     request = ReportRequest(
         Window(_when(since, "--since"), _when(until, "--until")), epsilon, contributions
     )
-    entry = release(
+    entry, _new = release(
         workspace.store,
         request,
         budget=workspace.settings.report_epsilon_budget,

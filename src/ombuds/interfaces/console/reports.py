@@ -58,12 +58,13 @@ def release_report(
     rt = runtime(request)
     asked = ReportRequest(Window(_midnight(since), _midnight(until)), epsilon, contributions)
     try:
-        entry = release(
+        entry, new = release(
             rt.store, asked, budget=rt.settings.report_epsilon_budget, actor=viewer.actor
         )
     except (ConflictError, InputError) as exc:
         where = f" ({exc.field})" if exc.field else ""
         flash(request, "error", f"Not released{where}: {exc.message}")
     else:
-        flash(request, "ok", f"Report {since} to {until} released (ledger seq {entry.seq}).")
+        done = "released" if new else "was released before"
+        flash(request, "ok", f"Report {since} to {until} {done} (ledger seq {entry.seq}).")
     return go_to(request, f"{PREFIX}/reports")
