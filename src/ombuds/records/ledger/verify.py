@@ -41,7 +41,7 @@ def _decision_rows(
     return [(d, n) for d, n in s.execute(stmt).all()]
 
 
-def _check_decisions(s: Session, payload: dict[str, Any]) -> tuple[str, int]:
+def _check_decisions(s: Session, payload: dict[str, Any], _subject: str) -> tuple[str, int]:
     """A decisions entry: the rows of its batch are all there and unaltered (or purged)."""
     rows = _decision_rows(s, DecisionRow.ledger_batch, str(payload.get("batch")))
     if len(rows) != payload.get("count"):
@@ -57,7 +57,7 @@ def _check_decisions(s: Session, payload: dict[str, Any]) -> tuple[str, int]:
     return "", rechecked
 
 
-def _check_purge(s: Session, payload: dict[str, Any]) -> tuple[str, int]:
+def _check_purge(s: Session, payload: dict[str, Any], _subject: str) -> tuple[str, int]:
     """A purge entry: the rows it purged still hold exactly the values it committed to."""
     rows = _decision_rows(s, DecisionRow.purge_batch, str(payload.get("batch")))
     if len(rows) != payload.get("count"):
@@ -90,15 +90,9 @@ def _sealed_reason(table: type[CaseRow] | type[AppealRow], noun: str) -> Check:
     return check
 
 
-def _payload_only(
-    check: Callable[[Session, dict[str, Any]], tuple[str, int]],
-) -> Check:
-    return lambda s, payload, _subject: check(s, payload)
-
-
 _CHECKS: dict[str, Check] = {
-    Kind.DECISIONS: _payload_only(_check_decisions),
-    Kind.PURGE: _payload_only(_check_purge),
+    Kind.DECISIONS: _check_decisions,
+    Kind.PURGE: _check_purge,
     Kind.CASE_DECIDE: _sealed_reason(CaseRow, "case"),
     APPEAL_DECIDE: _sealed_reason(AppealRow, "appeal"),
 }
