@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+from ombuds.errors import ExitCode
+
+from ..conftest import Result, Run
+
 LEXICON = {
     "format": "ombuds.lexicon/1",
     "name": "scams",
@@ -21,3 +28,17 @@ POLICY = {
     "ground": "Terms of Service 4.2",
     "enabled": True,
 }
+
+
+def scanned_workspace(run: Run, folder: Path) -> Result:
+    """A workspace with LEXICON and POLICY that scanned two scam messages and a plain one
+    (as JSON lines, in scope); the scan's result."""
+    (folder / "lexicon.json").write_text(json.dumps(LEXICON))
+    (folder / "policy.json").write_text(json.dumps(POLICY))
+    assert run("init").code == 0
+    assert run("lexicon", "import", "lexicon.json").code == 0
+    assert run("policy", "import", "policy.json").code == 0
+    lines = b"a zorbcoin giveaway\nhello\nzorbcoin giveaway again\n"
+    result = run("scan", "-", "-a", "region=EU", "--format", "jsonl", stdin=lines)
+    assert result.code == ExitCode.RESTRICTED
+    return result

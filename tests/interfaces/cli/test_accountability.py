@@ -16,7 +16,7 @@ from ombuds.engine import dsa_values
 from ombuds.errors import ExitCode
 
 from ..conftest import Run
-from .files import LEXICON, POLICY
+from .files import scanned_workspace
 
 PROFILE = {
     "format": "ombuds.dsa/1",
@@ -29,14 +29,7 @@ PROFILE = {
 def notices(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """A workspace that blocked two scam messages; their notice ids."""
     monkeypatch.setenv("LOGNAME", "alice")
-    (tmp_path / "lexicon.json").write_text(json.dumps(LEXICON))
-    (tmp_path / "policy.json").write_text(json.dumps(POLICY))
-    assert run("init").code == 0
-    assert run("lexicon", "import", "lexicon.json").code == 0
-    assert run("policy", "import", "policy.json").code == 0
-    lines = b"a zorbcoin giveaway\nhello\nzorbcoin giveaway again\n"
-    result = run("scan", "-", "-a", "region=EU", "--format", "jsonl", stdin=lines)
-    assert result.code == ExitCode.RESTRICTED
+    result = scanned_workspace(run, tmp_path)
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     return [r["notice"]["notice_id"] for r in rows if r["notice"]]
 

@@ -10,20 +10,14 @@ import pytest
 from ombuds.errors import ExitCode
 
 from ..conftest import Run
-from .files import LEXICON, POLICY
+from .files import scanned_workspace
 
 WINDOW = ("--since", "2020-01-01", "--until", "2100-01-01")
 
 
 @pytest.fixture
 def scanned(run: Run, tmp_path: Path) -> None:
-    (tmp_path / "lexicon.json").write_text(json.dumps(LEXICON))
-    (tmp_path / "policy.json").write_text(json.dumps(POLICY))
-    assert run("init").code == 0
-    assert run("lexicon", "import", "lexicon.json").code == 0
-    assert run("policy", "import", "policy.json").code == 0
-    lines = b"a zorbcoin giveaway\nhello\nzorbcoin giveaway again\n"
-    assert run("scan", "-", "-a", "region=EU", stdin=lines).code == ExitCode.RESTRICTED
+    scanned_workspace(run, tmp_path)
 
 
 @pytest.mark.usefixtures("scanned")
