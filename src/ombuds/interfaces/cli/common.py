@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated, TextIO, overload
 
 import typer
 
@@ -36,6 +36,10 @@ def cli_actor() -> str:
     return f"cli:{user}"
 
 
+@overload
+def parse_when(value: str, field: str) -> datetime: ...
+@overload
+def parse_when(value: str | None, field: str) -> datetime | None: ...
 def parse_when(value: str | None, field: str) -> datetime | None:
     """An ISO 8601 date or datetime; naive values are taken as UTC."""
     if value is None:

@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 
 from ombuds.engine.transparency import ReportRequest, release
-from ombuds.errors import InputError
 from ombuds.interfaces.cli.common import cli_actor, parse_when, workspace_of
 from ombuds.interfaces.cli.workspace import out
 from ombuds.records.reports import Window
@@ -20,13 +19,6 @@ app = typer.Typer(
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="The report as JSON.")]
-
-
-def _when(value: str, option: str) -> Any:
-    when = parse_when(value, option)
-    if when is None:  # typer makes the option required; kept for the type checker
-        raise InputError("required", field=option)
-    return when
 
 
 @app.command()
@@ -46,7 +38,7 @@ def transparency(
     for the same window and parameters."""
     workspace = workspace_of(ctx)
     request = ReportRequest(
-        Window(_when(since, "--since"), _when(until, "--until")), epsilon, contributions
+        Window(parse_when(since, "--since"), parse_when(until, "--until")), epsilon, contributions
     )
     entry, _new = release(
         workspace.store,
